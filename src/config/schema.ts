@@ -1,0 +1,142 @@
+import { z } from 'zod';
+
+/**
+ * The config file's schema (SPEC section 2). Every object is strict: an unknown key is an
+ * error with its path. Numbers and booleans also accept their string forms, because `${VAR}`
+ * interpolation always produces strings.
+ */
+
+const numberish = z.preprocess((value) => (typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value)) ? Number(value) : value), z.number());
+const booleanish = z.preprocess((value) => (value === 'true' ? true : value === 'false' ? false : value), z.boolean());
+
+const positiveInt = numberish.pipe(z.number().int().positive());
+const nonNegativeInt = numberish.pipe(z.number().int().min(0));
+const milliseconds = numberish.pipe(z.number().int().positive());
+
+export const STRATEGIES = ['adaptive', 'weighted', 'round-robin', 'least-busy', 'lowest-latency', 'cost', 'priority', 'sticky'] as const;
+export const strategySchema = z.enum(STRATEGIES);
+
+const idSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'must start with a letter or digit and use only letters, digits, . _ : -');
+
+const limitsSchema = z.strictObject({ rpm: positiveInt.optional(), tpm: positiveInt.optional() });
+
+const keySchema = z.strictObject({
+  id: idSchema,
+  secret: z.string().optional(),
+  weight: numberish.pipe(z.number().min(0, 'must be ≥ 0').finite()).default(1),
+  models: z.array(z.string().min(1)).optional(),
+  deny_models: z.array(z.string().min(1)).optional(),
+  limits: limitsSchema.optional(),
+  // AWS-style credentials (bedrock); accepted now so configs written for it validate.
+  access_key_id: z.string().optional(),
+  session_token: z.string().optional(),
+  region: z.string().optional(),
+});
+
+export const timeoutsSchema = z.strictObject({
+  connect_ms: milliseconds.default(5_000),
+  first_byte_ms: milliseconds.default(30_000),
+  idle_ms: milliseconds.default(60_000),
+  total_ms: milliseconds.default(600_000),
+});
+
+export const retrySchema = z.strictObject({
+  max_attempts: positiveInt.default(3),
+  backoff_initial_ms: nonNegativeInt.default(200),
+  backoff_max_ms: nonNegativeInt.default(5_000),
+});
+
+const providerSchema = z.strictObject({
+  id: idSchema.refine((id) => !id.includes('/'), 'must not contain "/"'),
+  type: z.string().min(1),
+  base_url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  keys: z.array(keySchema).default([]),
+  /** Upstream models this provider serves, making their bare names routable. */
+  models: z.array(z.string().min(1)).optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  timeouts: timeoutsSchema.partial().optional(),
+  retry: retrySchema.partial().optional(),
+  strategy: strategySchema.optional(),
+});
+
+const targetSchema = z.strictObject({
+  provider: z.string().min(1),
+  model: z.string().min(1),
+  weight: numberish.pipe(z.number().min(0, 'must be ≥ 0').finite()).default(1),
+  priority: nonNegativeInt.optional(),
+});
+
+const modelGroupSchema = z.strictObject({
+  name: z.string().min(1),
+  strategy: strategySchema.optional(),
+  targets: z.array(targetSchema).min(1, 'needs at least one target'),
+  fallbacks: z.array(z.string().min(1)).default([]),
+});
+
+const tlsSchema = z.strictObject({ cert: z.string().min(1), key: z.string().min(1) });
+
+const serverSchema = z.strictObject({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: numberish.pipe(z.number().int().min(0).max(65_535)).default(8080),
+  max_body_bytes: positiveInt.default(10 * 1024 * 1024),
+  /** How long a shutdown waits for in-flight requests and streams before closing them. */
+  drain_timeout_ms: milliseconds.default(10_000),
+  tls: tlsSchema.optional(),
+});
+
+const budgetSchema = z.strictObject({
+  limit_usd: numberish.pipe(z.number().min(0)),
+  period: z.enum(['1m', '1h', '1d', '1w', '1M']).optional(),
+});
+
+const virtualKeySchema = z.strictObject({
+  name: z.string().min(1),
+  key: z.string().regex(/^sk-sy-/, 'must start with sk-sy-'),
+  models: z.array(z.string()).optional(),
+  providers: z.array(z.string()).optional(),
+  limits: limitsSchema.optional(),
+  budget: budgetSchema.optional(),
+  team_id: z.string().optional(),
+  customer_id: z.string().optional(),
+  expires_at: z.string().optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+});
+
+const priceSchema = z.strictObject({
+  provider: z.string().min(1).optional(),
+  model: z.string().min(1),
+  input_per_mtok: numberish.pipe(z.number().min(0)),
+  output_per_mtok: numberish.pipe(z.number().min(0)),
+  cached_input_per_mtok: numberish.pipe(z.number().min(0)).optional(),
+});
+
+export const configSchema = z.strictObject({
+  server: serverSchema.default(serverSchema.parse({})),
+  admin: z.strictObject({ token: z.string().min(16, 'must be at least 16 characters') }).optional(),
+  store: z.string().min(1).default('sqlite:./data/switchyard.db'),
+  cluster: z.strictObject({ redis: z.string().min(1) }).optional(),
+  providers: z.array(providerSchema).default([]),
+  models: z.array(modelGroupSchema).default([]),
+  routing: z
+    .strictObject({ strategy: strategySchema.default('adaptive'), max_total_attempts: positiveInt.default(10) })
+    .default({ strategy: 'adaptive', max_total_attempts: 10 }),
+  auth: z.strictObject({ required: booleanish.default(false) }).default({ required: false }),
+  virtual_keys: z.array(virtualKeySchema).default([]),
+  pricing: z.array(priceSchema).default([]),
+  governance: z
+    .strictObject({ default_max_output_tokens: positiveInt.default(1024) })
+    .default({ default_max_output_tokens: 1024 }),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type Config = z.output<typeof configSchema>;
+export type ProviderConfig = Config['providers'][number];
+export type KeyConfig = ProviderConfig['keys'][number];
+export type ModelGroupConfig = Config['models'][number];
+export type Strategy = z.infer<typeof strategySchema>;
+export type Timeouts = z.output<typeof timeoutsSchema>;
+export type RetryPolicy = z.output<typeof retrySchema>;

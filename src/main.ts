@@ -1,0 +1,93 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.js';
+import { compileConfig } from './config/compile.js';
+import { demoConfig, loadConfigFile } from './config/load-config.js';
+import type { RuntimeConfig } from './config/runtime-config.js';
+import type { Config } from './config/schema.js';
+import { Gateway } from './gateway.js';
+import { startSimulator } from './simulator/index.js';
+import type { SimulatorHandle } from './simulator/index.js';
+import type { Logger } from './telemetry/logger.js';
+
+export interface StartOptions {
+  /** Config file; falls back to SWITCHYARD_CONFIG, then to the demo config. */
+  configPath?: string | undefined;
+  port?: number | undefined;
+  host?: string | undefined;
+  environment?: NodeJS.ProcessEnv;
+  logger: Logger;
+}
+
+export interface RunningGateway {
+  url: string;
+  app: FastifyInstance;
+  gateway: Gateway;
+  /** Stop accepting, let in-flight requests and streams finish (bounded), release everything. */
+  shutdown(): Promise<void>;
+}
+
+/** Loads and compiles the config, starts the embedded simulator when needed, and listens. */
+export async function startGateway(options: StartOptions): Promise<RunningGateway> {
+  const environment = options.environment ?? process.env;
+  const path = options.configPath ?? environment.SWITCHYARD_CONFIG;
+  const config = path === undefined ? demoConfig(environment) : await loadConfigFile(path, environment);
+  if (options.port !== undefined) config.server.port = options.port;
+  if (options.host !== undefined) config.server.host = options.host;
+
+  const simulator = needsEmbeddedSimulator(config) ? await startSimulator() : undefined;
+  let runtime: RuntimeConfig;
+  try {
+    runtime = compileConfig(config, { source: path ?? 'demo', simulatorUrl: simulator ? `${simulator.url}/v1` : undefined });
+  } catch (error) {
+    await simulator?.close();
+    throw error;
+  }
+  const gateway = new Gateway(runtime);
+  const app = buildApp(gateway, { logger: options.logger });
+  await app.listen({ port: config.server.port, host: config.server.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.server.port;
+  const url = `http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${port}`;
+  logStartup(options.logger, runtime, url, simulator);
+  return { url, app, gateway, shutdown: () => shutdown(app, gateway, simulator, options.logger) };
+}
+
+function needsEmbeddedSimulator(config: Config): boolean {
+  return config.providers.some((provider) => provider.type === 'simulator' && provider.base_url === undefined);
+}
+
+function logStartup(logger: Logger, config: RuntimeConfig, url: string, simulator: SimulatorHandle | undefined): void {
+  logger.info({ source: config.source }, config.source === 'demo' ? 'no config file given: running the demo config' : `config loaded from ${config.source}`);
+  for (const provider of config.providers.values()) {
+    const keys = provider.keyPool.keys.map((key) => `${key.id}(w=${key.weight})`).join(', ');
+    logger.info({ provider: provider.id, type: provider.type, base_url: provider.baseUrl }, `provider ${provider.id} (${provider.type}) → ${provider.baseUrl}; keys: ${keys}`);
+  }
+  if (simulator) logger.info(`embedded provider simulator on ${simulator.url}`);
+  logger.info({ models: config.modelNames }, `${config.modelNames.length} model names routable: ${config.modelNames.slice(0, 12).join(', ')}${config.modelNames.length > 12 ? ', …' : ''} (and any provider/model)`);
+  for (const notice of config.notices) logger.warn(notice);
+  logger.info('auth: open — no virtual keys are enforced yet; anyone who can reach this port can use it');
+  logger.info({ url }, `Switchyard listening on ${url} — try: curl ${url}/v1/chat/completions -H 'content-type: application/json' -d '{"model":"demo/sim-small","messages":[{"role":"user","content":"hi"}]}'`);
+}
+
+async function shutdown(app: FastifyInstance, gateway: Gateway, simulator: SimulatorHandle | undefined, logger: Logger): Promise<void> {
+  if (gateway.draining) return;
+  gateway.startDraining();
+  const drainMs = gateway.config.server.drain_timeout_ms;
+  logger.info(`shutting down: draining in-flight requests (up to ${drainMs} ms)`);
+  // Keep-alive sockets that go idle during the drain are closed as they do, so close() can finish.
+  const idleSweep = setInterval(() => app.server.closeIdleConnections(), 100);
+  const deadline = setTimeout(() => {
+    logger.warn('drain time is up: ending the remaining requests and streams with an error');
+    gateway.abortInFlight();
+    setTimeout(() => app.server.closeAllConnections(), 1_000).unref();
+  }, drainMs);
+  try {
+    await app.close();
+  } finally {
+    clearInterval(idleSweep);
+    clearTimeout(deadline);
+    await gateway.close();
+    await simulator?.close();
+  }
+  logger.info('shutdown complete');
+}

@@ -1,0 +1,60 @@
+import { performance } from 'node:perf_hooks';
+import type { Usage } from '../providers/chat-types.js';
+import type { SurfaceName } from '../errors/error-envelope.js';
+
+export type AttemptOutcome = 'ok' | 'http_error' | 'network_error' | 'timeout' | 'stream_error' | 'no_key';
+
+/** One upstream attempt, as reported in headers, debug output and the request log. */
+export interface AttemptRecord {
+  provider: string;
+  model: string;
+  key: string;
+  fallback: number;
+  status: number | undefined;
+  outcome: AttemptOutcome;
+  reason: string;
+  durationMs: number;
+}
+
+/** Everything one request accumulates on its way through the pipeline. Fixed shape. */
+export class RequestContext {
+  readonly id: string;
+  readonly surface: SurfaceName;
+  readonly startedAt: number;
+  requestedModel = '';
+  stream = false;
+  provider = '';
+  model = '';
+  keyId = '';
+  fallbackIndex = 0;
+  upstreamMs = 0;
+  usage: Usage | undefined = undefined;
+  readonly attempts: AttemptRecord[] = [];
+  readonly warnings: string[] = [];
+
+  constructor(id: string, surface: SurfaceName, startedAt: number = performance.now()) {
+    this.id = id;
+    this.surface = surface;
+    this.startedAt = startedAt;
+  }
+
+  /** Time spent in the gateway itself: elapsed time minus time waiting on upstreams. */
+  overheadMs(now: number = performance.now()): number {
+    return Math.max(0, now - this.startedAt - this.upstreamMs);
+  }
+
+  /** The response headers SPEC section 3 puts on every proxied response. */
+  routingHeaders(now?: number): Record<string, string> {
+    const headers: Record<string, string> = {
+      'x-request-id': this.id,
+      'x-switchyard-provider': this.provider,
+      'x-switchyard-model': this.model,
+      'x-switchyard-key': this.keyId,
+      'x-switchyard-attempts': String(this.attempts.length),
+      'x-switchyard-fallback': String(this.fallbackIndex),
+      'x-switchyard-overhead-ms': this.overheadMs(now).toFixed(2),
+    };
+    if (this.warnings.length > 0) headers['x-switchyard-warnings'] = this.warnings.join('; ');
+    return headers;
+  }
+}
