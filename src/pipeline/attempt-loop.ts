@@ -57,7 +57,7 @@ export async function runAttempts<T>(
 ): Promise<T> {
   const failed: FailedAttempt[] = [];
   for (const link of chain) {
-    if (context.attempts.length >= config.routing.max_total_attempts) break;
+    if (context.attemptsStarted >= config.routing.max_total_attempts) break;
     const target = link.route.picker.pick();
     const key = target?.provider.keyPool.eligible(target.model).pick();
     if (target === undefined || key === undefined) continue;
@@ -66,6 +66,7 @@ export async function runAttempts<T>(
     context.model = target.model;
     context.keyId = key.id;
     context.fallbackIndex = link.fallbackIndex;
+    context.attemptsStarted++;
     const startedAt = performance.now();
     const adapterTarget: AdapterTarget = { model: target.model, baseUrl: target.provider.baseUrl, key, headers: target.provider.headers };
     const result = await operation({ target, key, adapterTarget, startedAt });

@@ -27,6 +27,8 @@ export class RequestContext {
   model = '';
   keyId = '';
   fallbackIndex = 0;
+  /** Attempts started, the current one included (the attempt list only has finished ones). */
+  attemptsStarted = 0;
   upstreamMs = 0;
   usage: Usage | undefined = undefined;
   readonly attempts: AttemptRecord[] = [];
@@ -50,7 +52,7 @@ export class RequestContext {
       'x-switchyard-provider': this.provider,
       'x-switchyard-model': this.model,
       'x-switchyard-key': this.keyId,
-      'x-switchyard-attempts': String(this.attempts.length),
+      'x-switchyard-attempts': String(this.attemptsStarted),
       'x-switchyard-fallback': String(this.fallbackIndex),
       'x-switchyard-overhead-ms': this.overheadMs(now).toFixed(2),
     };
