@@ -73,7 +73,7 @@ function describe(input: unknown): string {
   if (input === null) return 'null';
   if (Array.isArray(input)) return 'an array';
   if (typeof input === 'string') return `"${input.length > 40 ? input.slice(0, 40) + '…' : input}"`;
-  return typeof input === 'object' ? 'an object' : String(input);
+  return typeof input === 'object' ? 'an object' : typeof input === 'number' || typeof input === 'boolean' ? String(input) : typeof input;
 }
 
 function closest(word: string, candidates: readonly string[]): string | undefined {

@@ -111,3 +111,16 @@ models:
     expect(runtime.ambiguousModels.get('gpt-4o-mini')).toEqual(['a', 'b']);
   });
 });
+
+describe('the SPEC section 2 example', () => {
+  it('passes schema validation, flow-style ${VAR} references included', async () => {
+    const { readFileSync } = await import('node:fs');
+    const text = readFileSync(new URL('../../test/fixtures/spec-example.yaml', import.meta.url), 'utf8');
+    const environment = { SWITCHYARD_ADMIN_TOKEN: 'admin-token-0123456789', OPENAI_KEY_1: 'sk-1', AWS_ACCESS_KEY_ID: 'AKIA', AWS_SECRET_ACCESS_KEY: 'secret', GEMINI_API_KEY: 'g' };
+    const config = parseConfigText(text, 'spec-example.yaml', environment);
+    expect(config.providers.map((provider) => provider.id)).toEqual(['openai-main', 'bedrock-east', 'gemini-main']);
+    expect(config.providers[1]?.keys[0]).toMatchObject({ id: 'aws1', access_key_id: 'AKIA', secret: 'secret', region: 'us-east-1' });
+    expect(config.providers[0]?.keys[0]?.weight).toBe(3);
+    expect(config.models[0]?.targets[0]?.weight).toBe(70);
+  });
+});

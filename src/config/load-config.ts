@@ -68,14 +68,14 @@ function knownKeysAt(path: readonly PropertyKey[]): string[] {
 function unwrap(schema: z.core.$ZodType): z.core.$ZodType {
   let current = schema;
   for (;;) {
-    if (current instanceof z.ZodOptional || current instanceof z.ZodDefault || current instanceof z.ZodNullable) current = current.unwrap() as z.core.$ZodType;
-    else if (current instanceof z.ZodPipe) current = current.out as z.core.$ZodType;
+    if (current instanceof z.ZodOptional || current instanceof z.ZodDefault || current instanceof z.ZodNullable) current = current.unwrap();
+    else if (current instanceof z.ZodPipe) current = current.out;
     else return current;
   }
 }
 
 function childSchema(schema: z.core.$ZodType, segment: PropertyKey): z.core.$ZodType | undefined {
-  if (typeof segment === 'number' && schema instanceof z.ZodArray) return schema.element as z.core.$ZodType;
+  if (typeof segment === 'number' && schema instanceof z.ZodArray) return schema.element;
   if (typeof segment === 'string' && schema instanceof z.ZodObject) return (schema.shape as Record<string, z.core.$ZodType>)[segment];
   return undefined;
 }

@@ -10,10 +10,10 @@ const OTHER_METHODS: readonly HTTPMethods[] = ['GET', 'POST', 'PUT', 'PATCH', 'D
  * same path, so a known path called the wrong way says so instead of answering 404.
  */
 export function registerEndpoint(app: FastifyInstance, method: 'GET' | 'POST', url: string, handler: Handler): void {
-  app.route({ method, url, handler: handler as (request: FastifyRequest, reply: FastifyReply) => Promise<void> });
+  app.route({ method, url, handler });
   const others = OTHER_METHODS.filter((other) => other !== method);
   app.route({
-    method: others as HTTPMethods[],
+    method: others,
     url,
     handler: async (request) => {
       throw new GatewayError('method_not_allowed', `${request.method} is not allowed on ${url}; use ${method}`, { headers: { allow: method === 'GET' ? 'GET, HEAD' : method } });

@@ -149,7 +149,7 @@ describe('streaming relay', () => {
   it('a failure before the first content delta with nowhere to go is a plain 502, not a broken stream', async () => {
     const response = await post({ model: 'primary/reset-before-content' });
     expect(response.status).toBe(502);
-    const body = await response.json();
+    const body = (await response.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe('upstream_error');
     expect(body.error.message).toContain('primary/pk');
   });

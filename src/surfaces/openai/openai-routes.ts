@@ -120,8 +120,7 @@ async function embedOnce(gateway: Gateway, context: RequestContext, body: Embedd
   if (adapter.embeddingsRequest === undefined || adapter.embeddingsResponse === undefined) {
     throw new GatewayError('invalid_request', `provider '${provider.id}' (type ${provider.type}) does not offer embeddings`, { param: 'model' });
   }
-  const build = adapter.embeddingsRequest;
-  const call = buildCall(() => build(body, attempt.adapterTarget), context);
+  const call = buildCall(() => adapter.embeddingsRequest!(body, attempt.adapterTarget), context);
   const result = await callForJson(gateway.transport, provider, call, signals, context, attempt.startedAt);
   if (!result.ok) return result;
   const { response, usage } = adapter.embeddingsResponse(result.value.json, attempt.adapterTarget);
