@@ -35,7 +35,7 @@ export function problemsFromZod(issues: readonly z.core.$ZodIssue[], knownKeysAt
   for (const issue of issues) {
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
-        const suggestion = closest(key, knownKeysAt(issue.path));
+        const suggestion = closestWord(key, knownKeysAt(issue.path));
         problems.push({
           path: formatPath([...issue.path, key]),
           message: `unknown key${suggestion ? ` (did you mean '${suggestion}'?)` : ''}`,
@@ -76,7 +76,8 @@ function describe(input: unknown): string {
   return typeof input === 'object' ? 'an object' : typeof input === 'number' || typeof input === 'boolean' ? String(input) : typeof input;
 }
 
-function closest(word: string, candidates: readonly string[]): string | undefined {
+/** The candidate nearest to a misspelt word, if one is near enough to be a likely fix. */
+export function closestWord(word: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
   for (const candidate of candidates) {

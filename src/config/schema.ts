@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { adapterTypes, findAdapter } from '../providers/registry.js';
+import { closestWord } from './config-problem.js';
 
 /**
  * The config file's schema (SPEC section 2). Every object is strict: an unknown key is an
@@ -52,7 +54,14 @@ export const retrySchema = z.strictObject({
 
 const providerSchema = z.strictObject({
   id: idSchema.refine((id) => !id.includes('/'), 'must not contain "/"'),
-  type: z.string().min(1),
+  type: z
+    .string()
+    .min(1)
+    .superRefine((type, context) => {
+      if (findAdapter(type) !== undefined) return;
+      const suggestion = closestWord(type, adapterTypes());
+      context.addIssue({ code: 'custom', message: `unknown provider type '${type}'${suggestion ? ` (did you mean '${suggestion}'?)` : ''}; known: ${adapterTypes().join(', ')}` });
+    }),
   base_url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   keys: z.array(keySchema).default([]),
   /** Upstream models this provider serves, making their bare names routable. */

@@ -31,6 +31,10 @@ export class RequestContext {
   attemptsStarted = 0;
   upstreamMs = 0;
   usage: Usage | undefined = undefined;
+  /** Final HTTP status sent to the client (200 for a stream that committed, even if it broke later). */
+  status = 0;
+  /** Error code when the request failed, or its stream ended with an error event. */
+  errorCode: string | undefined = undefined;
   readonly attempts: AttemptRecord[] = [];
   readonly warnings: string[] = [];
 

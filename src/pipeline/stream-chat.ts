@@ -160,6 +160,7 @@ class StreamRelay {
   }
 
   private fail(message: string, type: string): AttemptResult<void> {
+    this.context.errorCode = 'upstream_error';
     const response = this.response;
     if (response !== undefined && !response.writableEnded) response.end(this.pending + this.writer.error(message, type));
     this.pending = '';
@@ -167,6 +168,7 @@ class StreamRelay {
   }
 
   private closeQuietly(): AttemptResult<void> {
+    this.context.errorCode = 'client_closed';
     if (this.response !== undefined && !this.response.writableEnded) this.response.destroy();
     return { ok: true, value: undefined };
   }

@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RequestContext } from '../../src/pipeline/request-context.js';
 import type { SimulatorHandle } from '../../src/simulator/index.js';
 import { startSimulator } from '../../src/simulator/index.js';
 import type { TestGateway } from '../helpers/test-gateway.js';
@@ -8,6 +9,7 @@ import { startTestGateway } from '../helpers/test-gateway.js';
 let simulator: SimulatorHandle;
 let gateway: TestGateway;
 let client: OpenAI;
+const finished: RequestContext[] = [];
 
 beforeAll(async () => {
   simulator = await startSimulator({
@@ -33,6 +35,7 @@ beforeAll(async () => {
       { name: 'resilient', targets: [{ provider: 'down', model: 'gpt-4o-mini' }], fallbacks: ['claude-chat'] },
     ],
   });
+  gateway.gateway.onRequestFinished((context) => finished.push(context));
   client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'not-checked-yet', maxRetries: 0 });
 });
 
@@ -153,5 +156,37 @@ describe('the openai SDK through the gateway', () => {
     };
     await expect(consume()).rejects.toThrow(/upstream|overloaded/);
     expect(text.length).toBeGreaterThan(0);
+  });
+});
+
+describe('usage is captured for every request', () => {
+  it.each([
+    ['OpenAI-format', 'chat'],
+    ['Anthropic-format', 'claude-chat'],
+  ])('%s upstream: non-stream and stream (the client not asking for usage) both record real token counts', async (_label, model) => {
+    const completion = await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'count me' }] });
+    const stream = await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'count me' }], stream: true });
+    for await (const chunk of stream) expect(chunk.usage ?? undefined).toBeUndefined();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const [nonStream, streamed] = finished.slice(-2);
+    expect(nonStream?.usage?.output_tokens).toBe(completion.usage?.completion_tokens);
+    expect(nonStream?.usage?.input_tokens).toBe(completion.usage?.prompt_tokens);
+    expect(streamed?.stream).toBe(true);
+    expect(streamed?.usage).toEqual(nonStream?.usage);
+    expect(streamed?.status).toBe(200);
+    expect(streamed?.errorCode).toBeUndefined();
+  });
+
+  it('a stream broken after content keeps its partial usage and is marked as failed', async () => {
+    const stream = await client.chat.completions.create({ model: 'claude-cutting/claude-3-5-haiku-latest', messages: [{ role: 'user', content: 'hi' }], stream: true });
+    await expect(
+      (async () => {
+        for await (const _chunk of stream) void _chunk;
+      })(),
+    ).rejects.toThrow();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const last = finished.at(-1);
+    expect(last?.errorCode).toBe('upstream_error');
+    expect(last?.usage?.input_tokens).toBeGreaterThan(0);
   });
 });

@@ -16,9 +16,26 @@ import { validateChatRequest, validateEmbeddingsRequest } from './validate-reque
 
 /** The OpenAI-compatible data plane: `/v1/chat/completions`, `/v1/embeddings`, `/v1/models`. */
 export function registerOpenAIRoutes(app: FastifyInstance, gateway: Gateway): void {
-  registerEndpoint(app, 'POST', '/v1/chat/completions', (request, reply) => chatCompletions(gateway, request, reply));
-  registerEndpoint(app, 'POST', '/v1/embeddings', (request, reply) => embeddings(gateway, request, reply));
+  registerEndpoint(app, 'POST', '/v1/chat/completions', (request, reply) => observe(gateway, request, reply, chatCompletions));
+  registerEndpoint(app, 'POST', '/v1/embeddings', (request, reply) => observe(gateway, request, reply, embeddings));
   registerEndpoint(app, 'GET', '/v1/models', (_request, reply) => reply.type('application/json').send(modelList(gateway.config)));
+}
+
+type DataPlaneHandler = (gateway: Gateway, context: RequestContext, request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+
+/** Runs a data-plane handler and reports the finished request to the gateway's listeners. */
+async function observe(gateway: Gateway, request: FastifyRequest, reply: FastifyReply, handler: DataPlaneHandler): Promise<void> {
+  const context = new RequestContext(request.id, 'openai');
+  try {
+    await handler(gateway, context, request, reply);
+    context.status = reply.statusCode;
+  } catch (error) {
+    context.status = error instanceof GatewayError ? error.status : 500;
+    context.errorCode = error instanceof GatewayError ? error.code : 'internal_error';
+    throw error;
+  } finally {
+    gateway.requestFinished(context);
+  }
 }
 
 /** Builds an upstream call, turning a translation problem in the client's payload into a 400. */
@@ -40,9 +57,8 @@ function watchClient(reply: FastifyReply, signals: RequestSignals): void {
   });
 }
 
-async function chatCompletions(gateway: Gateway, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+async function chatCompletions(gateway: Gateway, context: RequestContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const config = gateway.config;
-  const context = new RequestContext(request.id, 'openai');
   const body = validateChatRequest(request.body);
   context.requestedModel = body.model;
   context.stream = body.stream === true;
@@ -85,6 +101,7 @@ async function streamChat(
     () => signals.clientGone,
   );
   if (signals.clientGone && !reply.sent) {
+    context.errorCode = 'client_closed';
     reply.hijack();
     reply.raw.destroy();
   }
@@ -101,9 +118,8 @@ async function completeChat(gateway: Gateway, context: RequestContext, body: Cha
   return { ok: true, value: adapter.format === 'openai' ? result.value.text : JSON.stringify(response) };
 }
 
-async function embeddings(gateway: Gateway, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+async function embeddings(gateway: Gateway, context: RequestContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const config = gateway.config;
-  const context = new RequestContext(request.id, 'openai');
   const body = validateEmbeddingsRequest(request.body);
   context.requestedModel = body.model;
   const chain = buildChain(config, resolveModel(config, body.model), body.fallbacks as string[] | undefined);
