@@ -1,35 +1,17 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { fixtureText as sharedFixtureText, fixtureJson as sharedFixtureJson, parseSseFixture } from '../../../test/helpers/provider-fixtures.js';
 import { chunkHasContent, type ChatChunk, type FinishReason } from '../chat-types.js';
 import type { SseEvent, StreamOutput } from '../spec.js';
 import { AnthropicStreamTranslator, anthropicToOpenAIResponse, mapStopReason, parseAnthropicError, usageFromAnthropic } from './anthropic-to-openai.js';
 
-const FIXTURES = new URL('../../../test/fixtures/anthropic/', import.meta.url);
 const CREATED = 1_750_000_000;
 const TARGET_MODEL = 'claude-target';
 
-function fixtureText(name: string): string {
-  return readFileSync(new URL(name, FIXTURES), 'utf8');
-}
+const fixtureText = (name: string) => sharedFixtureText(`anthropic/${name}`);
 
-function fixtureJson(name: string): unknown {
-  return JSON.parse(fixtureText(name));
-}
+const fixtureJson = (name: string) => sharedFixtureJson(`anthropic/${name}`);
 
-/** Split an `.sse` file into events: blank lines separate events; `event:` and `data:` lines fill them. */
-function parseSse(text: string): SseEvent[] {
-  const events: SseEvent[] = [];
-  for (const block of text.split(/\r?\n\r?\n/)) {
-    let event: string | undefined;
-    const data: string[] = [];
-    for (const line of block.split(/\r?\n/)) {
-      if (line.startsWith('event:')) event = line.slice('event:'.length).trim();
-      else if (line.startsWith('data:')) data.push(line.slice('data:'.length).replace(/^ /, ''));
-    }
-    if (event !== undefined || data.length > 0) events.push({ event, data: data.join('\n') });
-  }
-  return events;
-}
+const parseSse = parseSseFixture;
 
 function translateStream(events: SseEvent[], end = true): StreamOutput[] {
   const translator = new AnthropicStreamTranslator(TARGET_MODEL, CREATED);

@@ -3,33 +3,17 @@
  * every `.sse` fixture as a real Anthropic stream (so the fixtures follow the wire format), and
  * the OpenAI SDK must assemble the translator's chunks into a sensible completion.
  */
-import { readFileSync } from 'node:fs';
 import Anthropic from '@anthropic-ai/sdk';
 import { ChatCompletionStream } from 'openai/lib/ChatCompletionStream';
 import { describe, expect, it } from 'vitest';
-import type { SseEvent, StreamOutput } from '../spec.js';
+import { fixtureText as sharedFixtureText, parseSseFixture } from '../../../test/helpers/provider-fixtures.js';
+import type { StreamOutput } from '../spec.js';
 import { AnthropicStreamTranslator } from './anthropic-to-openai.js';
 
-const FIXTURES = new URL('../../../test/fixtures/anthropic/', import.meta.url);
 
-function fixtureText(name: string): string {
-  return readFileSync(new URL(name, FIXTURES), 'utf8');
-}
+const fixtureText = (name: string) => sharedFixtureText(`anthropic/${name}`);
 
-/** Split an `.sse` file into events: blank lines separate events; `event:` and `data:` lines fill them. */
-function parseSse(text: string): SseEvent[] {
-  const events: SseEvent[] = [];
-  for (const block of text.split(/\r?\n\r?\n/)) {
-    let event: string | undefined;
-    const data: string[] = [];
-    for (const line of block.split(/\r?\n/)) {
-      if (line.startsWith('event:')) event = line.slice('event:'.length).trim();
-      else if (line.startsWith('data:')) data.push(line.slice('data:'.length).replace(/^ /, ''));
-    }
-    if (event !== undefined || data.length > 0) events.push({ event, data: data.join('\n') });
-  }
-  return events;
-}
+const parseSse = parseSseFixture;
 
 /** An Anthropic client whose every request is answered with the named fixture. */
 function clientServing(fixture: string, contentType: string): Anthropic {
