@@ -1,0 +1,79 @@
+import type { ClosedLoopResult } from './closed-loop.js';
+import type { SequentialResult } from './sequential.js';
+
+export const TARGET_NAMES = ['direct', 'floor', 'switchyard'] as const;
+export type TargetName = (typeof TARGET_NAMES)[number];
+
+export interface TargetResult {
+  closedLoop: ClosedLoopResult;
+  sequential: SequentialResult;
+}
+
+export type TargetResults = Record<TargetName, TargetResult>;
+
+/** Latency a proxy adds on top of calling the upstream directly, from the sequential scenario. */
+export interface AddedLatency {
+  meanMs: number;
+  p50Ms: number;
+}
+
+export type Verdict = 'PASS' | 'FAIL' | 'N/A';
+
+export interface RatioCheck {
+  name: string;
+  /** null when the floor's figure is not positive, so no ratio can be formed. */
+  ratio: number | null;
+  comparison: '>=' | '<=';
+  threshold: number;
+  verdict: Verdict;
+}
+
+export interface Comparison {
+  addedLatency: { floor: AddedLatency; switchyard: AddedLatency };
+  checks: RatioCheck[];
+}
+
+export const THROUGHPUT_RATIO_TARGET = 0.85;
+export const ADDED_LATENCY_RATIO_TARGET = 1.3;
+
+function addedLatency(proxy: SequentialResult, direct: SequentialResult): AddedLatency {
+  return { meanMs: proxy.meanMs - direct.meanMs, p50Ms: proxy.p50Ms - direct.p50Ms };
+}
+
+function ratioOrNull(numerator: number, denominator: number): number | null {
+  return denominator > 0 ? numerator / denominator : null;
+}
+
+function checkRatio(name: string, ratio: number | null, comparison: RatioCheck['comparison'], threshold: number): RatioCheck {
+  if (ratio === null) return { name, ratio, comparison, threshold, verdict: 'N/A' };
+  const met = comparison === '>=' ? ratio >= threshold : ratio <= threshold;
+  return { name, ratio, comparison, threshold, verdict: met ? 'PASS' : 'FAIL' };
+}
+
+/** Switchyard against the floor: throughput ratio, and added-latency ratios (mean is the target, p50 the cross-check). */
+export function compareToFloor(results: TargetResults): Comparison {
+  const floor = addedLatency(results.floor.sequential, results.direct.sequential);
+  const switchyard = addedLatency(results.switchyard.sequential, results.direct.sequential);
+  const throughputRatio = ratioOrNull(results.switchyard.closedLoop.requestsPerSecond, results.floor.closedLoop.requestsPerSecond);
+  return {
+    addedLatency: { floor, switchyard },
+    checks: [
+      checkRatio('throughput ratio (switchyard rps / floor rps)', throughputRatio, '>=', THROUGHPUT_RATIO_TARGET),
+      checkRatio('added-latency ratio, mean (switchyard added / floor added)', ratioOrNull(switchyard.meanMs, floor.meanMs), '<=', ADDED_LATENCY_RATIO_TARGET),
+      checkRatio('added-latency ratio, p50 (switchyard added / floor added)', ratioOrNull(switchyard.p50Ms, floor.p50Ms), '<=', ADDED_LATENCY_RATIO_TARGET),
+    ],
+  };
+}
+
+/** Every request that did not get a 2xx answer, per target and scenario, as readable lines. */
+export function describeFailures(results: TargetResults): string[] {
+  const failures: string[] = [];
+  for (const name of TARGET_NAMES) {
+    const { closedLoop, sequential } = results[name];
+    if (closedLoop.non2xx > 0) failures.push(`${name}: ${closedLoop.non2xx} non-2xx responses in the closed-loop run`);
+    if (closedLoop.errors > 0) failures.push(`${name}: ${closedLoop.errors} errors (${closedLoop.timeouts} timeouts) in the closed-loop run`);
+    if (closedLoop.warmupFailures > 0) failures.push(`${name}: ${closedLoop.warmupFailures} failed requests in the closed-loop warm-up`);
+    if (sequential.failed > 0) failures.push(`${name}: ${sequential.failed} non-2xx responses in the sequential run`);
+  }
+  return failures;
+}

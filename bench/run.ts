@@ -1,0 +1,70 @@
+import { cpus, loadavg } from 'node:os';
+import { killChildServers, killChildServersOnExit, startChildServer } from './child-servers.js';
+import { measureClosedLoop } from './closed-loop.js';
+import type { ClosedLoopResult } from './closed-loop.js';
+import type { TargetName, TargetResults } from './comparison.js';
+import { compareToFloor, describeFailures, TARGET_NAMES } from './comparison.js';
+import { printReport } from './print-report.js';
+import { measureSequential } from './sequential.js';
+import type { SequentialResult } from './sequential.js';
+import type { BenchSettings } from './settings.js';
+import { settingsFromEnvironment } from './settings.js';
+import { verifyTarget } from './verify-target.js';
+import { writeLatestResults } from './write-results.js';
+
+type TargetUrls = Record<TargetName, string>;
+
+/** The upstream first (the proxies need its URL), then both proxies, each in its own process. */
+async function startTargets(): Promise<TargetUrls> {
+  const upstream = await startChildServer('upstream');
+  const [floor, switchyard] = await Promise.all([startChildServer('floor', [upstream.url]), startChildServer('switchyard', [upstream.url])]);
+  return { direct: upstream.url, floor: floor.url, switchyard: switchyard.url };
+}
+
+/** Targets are measured one after another, never concurrently, so they never share the CPU with each other's load. */
+async function measureEachTarget<Result>(urls: TargetUrls, scenario: string, measure: (url: string) => Promise<Result>): Promise<Record<TargetName, Result>> {
+  const measured: Partial<Record<TargetName, Result>> = {};
+  for (const name of TARGET_NAMES) {
+    console.log(`${scenario}: ${name} (${urls[name]})`);
+    measured[name] = await measure(urls[name]);
+  }
+  return measured as Record<TargetName, Result>;
+}
+
+async function measureTargets(urls: TargetUrls, settings: BenchSettings): Promise<TargetResults> {
+  for (const name of TARGET_NAMES) await verifyTarget(name, urls[name]);
+  const closedLoop: Record<TargetName, ClosedLoopResult> = await measureEachTarget(urls, 'closed loop', (url) => measureClosedLoop(url, settings.closedLoop));
+  const sequential: Record<TargetName, SequentialResult> = await measureEachTarget(urls, 'sequential', (url) => measureSequential(url, settings.sequential));
+  const results: Partial<TargetResults> = {};
+  for (const name of TARGET_NAMES) results[name] = { closedLoop: closedLoop[name], sequential: sequential[name] };
+  return results as TargetResults;
+}
+
+/** The figures are only as good as the machine is quiet; say so up front rather than after 40 s. */
+function loadAverageWithWarning(): number {
+  const [lastMinute = 0] = loadavg();
+  if (lastMinute > cpus().length / 4) console.warn(`warning: 1-minute load average is ${lastMinute.toFixed(2)} on ${cpus().length} cores; other work will skew the figures`);
+  return lastMinute;
+}
+
+async function main(): Promise<void> {
+  killChildServersOnExit();
+  const settings = settingsFromEnvironment();
+  const loadAverageAtStart = loadAverageWithWarning();
+  const results = await measureTargets(await startTargets(), settings);
+  killChildServers();
+  const comparison = compareToFloor(results);
+  const failures = describeFailures(results);
+  printReport(results, comparison, settings);
+  console.log(`\nResults written to ${await writeLatestResults({ settings, loadAverageAtStart, results, comparison, failures })}`);
+  if (failures.length > 0) {
+    console.error(`\nFAILED REQUESTS — the figures above are not valid:\n  ${failures.join('\n  ')}`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((error: unknown) => {
+  killChildServers();
+  console.error(error);
+  process.exitCode = 1;
+});
