@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import Fastify from 'fastify';
@@ -15,11 +15,16 @@ export interface AppOptions {
 }
 
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
+/** Generated ids are a random per-process prefix and a counter: unique across nodes, and cheap. */
+const REQUEST_ID_PREFIX = randomBytes(8).toString('hex');
+let requestCounter = 0;
 
 /** An `x-request-id` the client sent is echoed when it is sane; otherwise one is generated. */
 function requestIdOf(request: IncomingMessage): string {
   const sent = request.headers['x-request-id'];
-  return typeof sent === 'string' && REQUEST_ID.test(sent) ? sent : randomUUID();
+  if (typeof sent === 'string' && REQUEST_ID.test(sent)) return sent;
+  requestCounter++;
+  return `${REQUEST_ID_PREFIX}-${requestCounter.toString(36)}`;
 }
 
 /**

@@ -1,11 +1,21 @@
+import { performance } from 'node:perf_hooks';
 import type { RuntimeConfig } from './config/runtime-config.js';
 import type { RequestContext } from './pipeline/request-context.js';
+import type { RequestSignals } from './pipeline/request-signals.js';
 import { UpstreamTransport } from './upstream/transport.js';
 
 /**
  * The state one gateway process shares across requests: the current config snapshot (swapped
  * whole on reload, never mutated), the upstream connection pools, and the shutdown switch.
  */
+/** How often total time limits are checked: they fire at most this late. */
+export const DEADLINE_SWEEP_MS = 50;
+
+function sweepDeadlines(inFlight: ReadonlySet<RequestSignals>): void {
+  const now = performance.now();
+  for (const signals of inFlight) if (signals.deadline <= now) signals.timeout();
+}
+
 /** Told about every data-plane request once it has ended (usage settlement, request log, metrics). */
 export type RequestListener = (context: RequestContext) => void;
 
@@ -13,12 +23,19 @@ export class Gateway {
   private readonly requestListeners: RequestListener[] = [];
   private current: RuntimeConfig;
   readonly transport: UpstreamTransport;
-  private readonly shutdownController = new AbortController();
+  /** Requests in flight, so the drain deadline can cut the ones still running. */
+  private readonly inFlight = new Set<RequestSignals>();
   private drainingSince: number | undefined = undefined;
+  private abortedInFlight = false;
+
+  /** Enforces attempts' total time limits: one sweep for all requests instead of a timer each. */
+  private readonly deadlineSweep: NodeJS.Timeout;
 
   constructor(config: RuntimeConfig, transport: UpstreamTransport = new UpstreamTransport()) {
     this.current = config;
     this.transport = transport;
+    this.deadlineSweep = setInterval(sweepDeadlines, DEADLINE_SWEEP_MS, this.inFlight);
+    this.deadlineSweep.unref();
   }
 
   get config(): RuntimeConfig {
@@ -35,7 +52,8 @@ export class Gateway {
   }
 
   /** Called once per request, after its response or stream has ended. */
-  requestFinished(context: RequestContext): void {
+  requestFinished(context: RequestContext, signals: RequestSignals): void {
+    this.inFlight.delete(signals);
     for (const listener of this.requestListeners) listener(context);
   }
 
@@ -43,20 +61,23 @@ export class Gateway {
     return this.drainingSince !== undefined;
   }
 
-  /** Aborted when the drain time runs out: open streams end with an error event. */
-  get shutdownSignal(): AbortSignal {
-    return this.shutdownController.signal;
+  requestStarted(signals: RequestSignals): void {
+    if (this.drainingSince !== undefined && this.abortedInFlight) signals.shutdown();
+    this.inFlight.add(signals);
   }
 
   startDraining(): void {
     this.drainingSince ??= Date.now();
   }
 
+  /** The drain time is up: every request still running is cut (streams end with an error event). */
   abortInFlight(): void {
-    this.shutdownController.abort(new Error('the gateway is shutting down'));
+    this.abortedInFlight = true;
+    for (const signals of this.inFlight) signals.shutdown();
   }
 
   async close(): Promise<void> {
+    clearInterval(this.deadlineSweep);
     await this.transport.close();
   }
 }

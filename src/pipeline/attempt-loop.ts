@@ -4,6 +4,7 @@ import { GatewayError } from '../errors/gateway-error.js';
 import type { AdapterTarget } from '../providers/spec.js';
 import { resolveModel } from '../routing/resolve-model.js';
 import type { RequestContext } from './request-context.js';
+import type { RequestSignals } from './request-signals.js';
 import type { FailedAttempt, UpstreamFailure } from './upstream-failure.js';
 import { finalError } from './upstream-failure.js';
 
@@ -52,8 +53,8 @@ export async function runAttempts<T>(
   context: RequestContext,
   config: RuntimeConfig,
   chain: readonly ChainLink[],
+  signals: RequestSignals,
   operation: (attempt: Attempt) => Promise<AttemptResult<T>>,
-  clientGone: () => boolean,
 ): Promise<T> {
   const failed: FailedAttempt[] = [];
   for (const link of chain) {
@@ -69,7 +70,12 @@ export async function runAttempts<T>(
     context.attemptsStarted++;
     const startedAt = performance.now();
     const adapterTarget: AdapterTarget = { model: target.model, baseUrl: target.provider.baseUrl, key, headers: target.provider.headers };
-    const result = await operation({ target, key, adapterTarget, startedAt });
+    let result: AttemptResult<T>;
+    try {
+      result = await operation({ target, key, adapterTarget, startedAt });
+    } finally {
+      signals.endAttempt();
+    }
     const durationMs = performance.now() - startedAt;
     if (result.ok) {
       context.attempts.push({ provider: target.provider.id, model: target.model, key: key.id, fallback: link.fallbackIndex, status: 200, outcome: 'ok', reason: 'ok', durationMs });
@@ -79,7 +85,7 @@ export async function runAttempts<T>(
     context.upstreamMs += durationMs;
     context.attempts.push({ provider: target.provider.id, model: target.model, key: key.id, fallback: link.fallbackIndex, status: failure.status, outcome: failure.outcome, reason: failure.message, durationMs });
     failed.push({ provider: target.provider.id, key: key.id, failure });
-    if (failure.passThrough || clientGone()) break;
+    if (failure.passThrough || signals.clientGone || signals.shuttingDown) break;
   }
   throw finalError(failed);
 }

@@ -49,18 +49,30 @@ export class RequestContext {
     return Math.max(0, now - this.startedAt - this.upstreamMs);
   }
 
-  /** The response headers SPEC section 3 puts on every proxied response. */
-  routingHeaders(now?: number): Record<string, string> {
-    const headers: Record<string, string> = {
-      'x-request-id': this.id,
-      'x-switchyard-provider': this.provider,
-      'x-switchyard-model': this.model,
-      'x-switchyard-key': this.keyId,
-      'x-switchyard-attempts': String(this.attemptsStarted),
-      'x-switchyard-fallback': String(this.fallbackIndex),
-      'x-switchyard-overhead-ms': this.overheadMs(now).toFixed(2),
-    };
-    if (this.warnings.length > 0) headers['x-switchyard-warnings'] = this.warnings.join('; ');
+  /**
+   * The response headers SPEC section 3 puts on every proxied response, after `contentType`, as
+   * the flat name/value list `writeHead` takes without re-processing an object.
+   */
+  responseHeaders(contentType: string): string[] {
+    const headers = [
+      'content-type',
+      contentType,
+      'x-request-id',
+      this.id,
+      'x-switchyard-provider',
+      this.provider,
+      'x-switchyard-model',
+      this.model,
+      'x-switchyard-key',
+      this.keyId,
+      'x-switchyard-attempts',
+      String(this.attemptsStarted),
+      'x-switchyard-fallback',
+      String(this.fallbackIndex),
+      'x-switchyard-overhead-ms',
+      this.overheadMs().toFixed(2),
+    ];
+    if (this.warnings.length > 0) headers.push('x-switchyard-warnings', this.warnings.join('; '));
     return headers;
   }
 }

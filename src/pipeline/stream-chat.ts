@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { ChatChunk } from '../providers/chat-types.js';
@@ -9,7 +8,8 @@ import type { UpstreamTransport } from '../upstream/transport.js';
 import { classifyNetworkError } from '../upstream/transport.js';
 import type { Attempt, AttemptResult } from './attempt-loop.js';
 import type { RequestContext } from './request-context.js';
-import type { RequestSignals, SentCall } from './upstream-call.js';
+import type { RequestSignals } from './request-signals.js';
+import type { SentCall } from './upstream-call.js';
 import { sendCall } from './upstream-call.js';
 import { networkFailure, streamFailure } from './upstream-failure.js';
 
@@ -25,7 +25,7 @@ export interface ChatStreamWriter {
 }
 
 /** Hands the response over to the stream: called once, at the commit point. */
-export type CommitResponse = (headers: Record<string, string>) => ServerResponse;
+export type CommitResponse = (context: RequestContext) => ServerResponse;
 
 /**
  * Relays one streamed attempt. Until the first content delta (the commit point) nothing is
@@ -70,19 +70,19 @@ class StreamRelay {
     try {
       for await (const bytes of sent.response.body as AsyncIterable<Buffer>) {
         this.parser.push(bytes, this.events);
-        if (!(await this.flush(this.translateEvents(), sent.signal))) break;
+        if (!(await this.flush(this.translateEvents()))) break;
       }
       if (!this.sawDone && this.upstreamError === undefined) {
         this.parser.end(this.events);
         const text = this.translateEvents();
         this.translator.end(this.outputs);
-        await this.flush(text + this.renderOutputs(), sent.signal);
+        await this.flush(text + this.renderOutputs());
       }
     } catch (error) {
       sent.response.body.destroy();
       if (signals.clientGone) return this.closeQuietly();
-      const failure = networkFailure(classifyNetworkError(error, sent.timeout.aborted, false));
-      const reason = signals.shutdown.aborted ? 'the gateway is shutting down' : failure.message;
+      const failure = networkFailure(classifyNetworkError(error, signals.timedOut, false));
+      const reason = signals.shuttingDown ? 'the gateway is shutting down' : failure.message;
       if (this.response === undefined) return { ok: false, failure };
       return this.fail(`upstream stream failed: ${reason}`, 'upstream_error');
     }
@@ -126,18 +126,18 @@ class StreamRelay {
 
   private openResponse(): void {
     this.context.upstreamMs += performance.now() - this.startedAt;
-    this.response = this.commit(this.context.routingHeaders());
+    this.response = this.commit(this.context);
   }
 
   /** Writes rendered bytes (once committed); false when the relay should stop reading. */
-  private async flush(text: string, signal: AbortSignal): Promise<boolean> {
+  private async flush(text: string): Promise<boolean> {
     if (this.response === undefined) {
       this.pending += text;
       return this.upstreamError === undefined && !this.sawDone;
     }
     const bytes = this.pending === '' ? text : this.pending + text;
     this.pending = '';
-    if (bytes !== '' && !this.response.write(bytes)) await once(this.response, 'drain', { signal });
+    if (bytes !== '' && !this.response.write(bytes)) await drained(this.response);
     return this.upstreamError === undefined && !this.sawDone;
   }
 
@@ -172,4 +172,17 @@ class StreamRelay {
     if (this.response !== undefined && !this.response.writableEnded) this.response.destroy();
     return { ok: true, value: undefined };
   }
+}
+
+/** Resolves when a slow client has taken the buffered bytes, or has gone away. */
+function drained(response: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      response.off('drain', done);
+      response.off('close', done);
+      resolve();
+    };
+    response.on('drain', done);
+    response.on('close', done);
+  });
 }

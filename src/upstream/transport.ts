@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import { Agent, errors as undiciErrors, request } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { Timeouts } from '../config/schema.js';
@@ -29,7 +30,7 @@ export class NetworkFailure extends Error {
 export class UpstreamTransport {
   private readonly agents = new Map<number, Agent>();
 
-  send(call: UpstreamCall, timeouts: Timeouts, signal: AbortSignal): Promise<UpstreamResponse> {
+  send(call: UpstreamCall, timeouts: Timeouts, signal: AbortSignal | EventEmitter): Promise<UpstreamResponse> {
     return request(call.url, {
       method: call.method,
       headers: call.headers,

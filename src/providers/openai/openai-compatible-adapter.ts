@@ -19,13 +19,14 @@ export interface OpenAIPreset {
 }
 
 export function createOpenAICompatibleAdapter(preset: OpenAIPreset): ProviderAdapter {
+  const renames = Object.entries(preset.renames);
   return {
     type: preset.type,
     format: 'openai',
     defaultBaseUrl: preset.defaultBaseUrl,
     keyOptional: preset.keyOptional,
     capabilities: { chat: true, stream: true, embeddings: preset.embeddings, tools: preset.tools, images: preset.images, jsonMode: true },
-    chatRequest: (request, target) => buildChatCall(preset, request, target),
+    chatRequest: (request, target) => buildChatCall(preset, renames, request, target),
     chatResponse: (body) => {
       const response = body as ChatResponse;
       return { response, usage: usageFromOpenAI(readUsage(response)) };
@@ -45,9 +46,19 @@ export function createOpenAICompatibleAdapter(preset: OpenAIPreset): ProviderAda
   };
 }
 
-function buildChatCall(preset: OpenAIPreset, request: ChatRequest, target: AdapterTarget): UpstreamCall {
+function buildChatCall(preset: OpenAIPreset, renames: readonly [string, string][], request: ChatRequest, target: AdapterTarget): UpstreamCall {
   const body: Record<string, unknown> = { ...request, model: target.model };
   const warnings: string[] = [];
+  if (preset.unsupported.length > 0 || renames.length > 0) adaptParameters(preset, renames, body, warnings);
+  if (request.stream === true) {
+    if (preset.streamOptions) body.stream_options = { ...(request.stream_options ?? {}), include_usage: true };
+    else delete body.stream_options;
+  }
+  return buildCall(target, '/chat/completions', body, warnings);
+}
+
+/** Leaves out what the provider rejects (with a warning each) and renames what it calls otherwise. */
+function adaptParameters(preset: OpenAIPreset, renames: readonly [string, string][], body: Record<string, unknown>, warnings: string[]): void {
   for (const field of preset.unsupported) {
     if (body[field] === undefined) continue;
     if (body[field] !== null && !(field === 'n' && body[field] === 1)) {
@@ -55,16 +66,11 @@ function buildChatCall(preset: OpenAIPreset, request: ChatRequest, target: Adapt
     }
     delete body[field];
   }
-  for (const [from, to] of Object.entries(preset.renames)) {
+  for (const [from, to] of renames) {
     if (body[from] === undefined) continue;
     if (body[to] === undefined) body[to] = body[from];
     delete body[from];
   }
-  if (request.stream === true) {
-    if (preset.streamOptions) body.stream_options = { ...(request.stream_options ?? {}), include_usage: true };
-    else delete body.stream_options;
-  }
-  return buildCall(target, '/chat/completions', body, warnings);
 }
 
 function buildCall(target: AdapterTarget, path: string, body: unknown, warnings: string[]): UpstreamCall {

@@ -6,7 +6,8 @@ import type { Attempt, AttemptResult, ChainLink } from '../../pipeline/attempt-l
 import { buildChain, runAttempts } from '../../pipeline/attempt-loop.js';
 import { RequestContext } from '../../pipeline/request-context.js';
 import { streamChatAttempt } from '../../pipeline/stream-chat.js';
-import { callForJson, RequestSignals } from '../../pipeline/upstream-call.js';
+import { RequestSignals } from '../../pipeline/request-signals.js';
+import { callForJson } from '../../pipeline/upstream-call.js';
 import type { ChatRequest, EmbeddingsRequest } from '../../providers/chat-types.js';
 import type { UpstreamCall } from '../../providers/spec.js';
 import { resolveModel } from '../../routing/resolve-model.js';
@@ -21,58 +22,92 @@ export function registerOpenAIRoutes(app: FastifyInstance, gateway: Gateway): vo
   registerEndpoint(app, 'GET', '/v1/models', (_request, reply) => reply.type('application/json').send(modelList(gateway.config)));
 }
 
-type DataPlaneHandler = (gateway: Gateway, context: RequestContext, request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+type DataPlaneHandler = (gateway: Gateway, context: RequestContext, signals: RequestSignals, request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 
 /** Runs a data-plane handler and reports the finished request to the gateway's listeners. */
 async function observe(gateway: Gateway, request: FastifyRequest, reply: FastifyReply, handler: DataPlaneHandler): Promise<void> {
   const context = new RequestContext(request.id, 'openai');
+  const signals = new RequestSignals();
+  gateway.requestStarted(signals);
+  signals.watch(reply.raw);
   try {
-    await handler(gateway, context, request, reply);
+    await handler(gateway, context, signals, request, reply);
     context.status = reply.statusCode;
   } catch (error) {
     context.status = error instanceof GatewayError ? error.status : 500;
     context.errorCode = error instanceof GatewayError ? error.code : 'internal_error';
     throw error;
   } finally {
-    gateway.requestFinished(context);
+    gateway.requestFinished(context, signals);
   }
 }
 
-/** Builds an upstream call, turning a translation problem in the client's payload into a 400. */
-function buildCall(build: () => UpstreamCall, context: RequestContext): UpstreamCall {
-  let call: UpstreamCall;
-  try {
-    call = build();
-  } catch (error) {
-    const param = (error as { param?: unknown }).param;
-    throw new GatewayError('invalid_request', (error as Error).message, { param: typeof param === 'string' ? param : undefined });
-  }
+/**
+ * Removes the gateway-only `fallbacks` field before the body is forwarded. `delete` only when it
+ * is there: deleting a property turns the object into a slow dictionary for every later step.
+ */
+function takeFallbacks(body: Record<string, unknown>): string[] | undefined {
+  if (body.fallbacks === undefined) return undefined;
+  const fallbacks = body.fallbacks as string[];
+  delete body.fallbacks;
+  return fallbacks;
+}
+
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+/** Writes a successful proxied JSON response straight to the socket: one writeHead, one end. */
+function sendProxied(reply: FastifyReply, context: RequestContext, payload: Buffer | string): void {
+  reply.hijack();
+  const headers = context.responseHeaders(JSON_CONTENT_TYPE);
+  headers.push('content-length', String(Buffer.byteLength(payload)));
+  reply.raw.writeHead(200, headers);
+  reply.raw.end(payload);
+}
+
+/** A translation problem in the client's payload (thrown by an adapter) is the client's 400. */
+function translationFailed(error: unknown): GatewayError {
+  const param = (error as { param?: unknown }).param;
+  return new GatewayError('invalid_request', (error as Error).message, { param: typeof param === 'string' ? param : undefined });
+}
+
+function noteWarnings(call: UpstreamCall, context: RequestContext): UpstreamCall {
   for (const warning of call.warnings) if (!context.warnings.includes(warning)) context.warnings.push(warning);
   return call;
 }
 
-function watchClient(reply: FastifyReply, signals: RequestSignals): void {
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) signals.client.abort();
-  });
+function chatCall(body: ChatRequest, attempt: Attempt, context: RequestContext): UpstreamCall {
+  try {
+    return noteWarnings(attempt.target.provider.adapter.chatRequest(body, attempt.adapterTarget), context);
+  } catch (error) {
+    throw translationFailed(error);
+  }
 }
 
-async function chatCompletions(gateway: Gateway, context: RequestContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+function embeddingsCall(body: EmbeddingsRequest, attempt: Attempt, context: RequestContext): UpstreamCall {
+  const provider = attempt.target.provider;
+  if (provider.adapter.embeddingsRequest === undefined) {
+    throw new GatewayError('invalid_request', `provider '${provider.id}' (type ${provider.type}) does not offer embeddings`, { param: 'model' });
+  }
+  try {
+    return noteWarnings(provider.adapter.embeddingsRequest(body, attempt.adapterTarget), context);
+  } catch (error) {
+    throw translationFailed(error);
+  }
+}
+
+async function chatCompletions(gateway: Gateway, context: RequestContext, signals: RequestSignals, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const config = gateway.config;
   const body = validateChatRequest(request.body);
   context.requestedModel = body.model;
   context.stream = body.stream === true;
-  const chain = buildChain(config, resolveModel(config, body.model), body.fallbacks as string[] | undefined);
-  delete body.fallbacks;
-  const signals = new RequestSignals(gateway.shutdownSignal);
-  watchClient(reply, signals);
+  const chain = buildChain(config, resolveModel(config, body.model), takeFallbacks(body));
 
   if (context.stream) {
     await streamChat(gateway, config, chain, context, body, signals, reply);
     return;
   }
-  const payload = await runAttempts(context, config, chain, (attempt) => completeChat(gateway, context, body, signals, attempt), () => signals.clientGone);
-  void reply.headers(context.routingHeaders()).type('application/json').send(payload);
+  const payload = await runAttempts(context, config, chain, signals, (attempt) => completeChat(gateway, context, body, signals, attempt));
+  sendProxied(reply, context, payload);
 }
 
 async function streamChat(
@@ -85,20 +120,15 @@ async function streamChat(
   reply: FastifyReply,
 ): Promise<void> {
   const writer = new OpenAIStreamWriter(body.stream_options?.include_usage === true);
-  const commit = (headers: Record<string, string>) => {
+  const commit = (committed: RequestContext) => {
     reply.hijack();
-    reply.raw.writeHead(200, { ...headers, 'content-type': writer.contentType, 'cache-control': 'no-cache', connection: 'keep-alive' });
+    const headers = committed.responseHeaders(writer.contentType);
+    headers.push('cache-control', 'no-cache', 'connection', 'keep-alive');
+    reply.raw.writeHead(200, headers);
     return reply.raw;
   };
-  await runAttempts(
-    context,
-    config,
-    chain,
-    (attempt) => {
-      const call = buildCall(() => attempt.target.provider.adapter.chatRequest(body, attempt.adapterTarget), context);
-      return streamChatAttempt(gateway.transport, call, attempt, signals, context, writer, commit);
-    },
-    () => signals.clientGone,
+  await runAttempts(context, config, chain, signals, (attempt) =>
+    streamChatAttempt(gateway.transport, chatCall(body, attempt, context), attempt, signals, context, writer, commit),
   );
   if (signals.clientGone && !reply.sent) {
     context.errorCode = 'client_closed';
@@ -107,41 +137,32 @@ async function streamChat(
   }
 }
 
-async function completeChat(gateway: Gateway, context: RequestContext, body: ChatRequest, signals: RequestSignals, attempt: Attempt): Promise<AttemptResult<string>> {
+async function completeChat(gateway: Gateway, context: RequestContext, body: ChatRequest, signals: RequestSignals, attempt: Attempt): Promise<AttemptResult<Buffer | string>> {
   const adapter = attempt.target.provider.adapter;
-  const call = buildCall(() => adapter.chatRequest(body, attempt.adapterTarget), context);
-  const result = await callForJson(gateway.transport, attempt.target.provider, call, signals, context, attempt.startedAt);
+  const result = await callForJson(gateway.transport, attempt.target.provider, chatCall(body, attempt, context), signals, context, attempt.startedAt);
   if (!result.ok) return result;
   const { response, usage } = adapter.chatResponse(result.value.json, attempt.adapterTarget);
   context.usage = usage;
   // Same wire format: the upstream's bytes go to the client untouched.
-  return { ok: true, value: adapter.format === 'openai' ? result.value.text : JSON.stringify(response) };
+  return { ok: true, value: adapter.format === 'openai' ? result.value.bytes : JSON.stringify(response) };
 }
 
-async function embeddings(gateway: Gateway, context: RequestContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+async function embeddings(gateway: Gateway, context: RequestContext, signals: RequestSignals, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const config = gateway.config;
   const body = validateEmbeddingsRequest(request.body);
   context.requestedModel = body.model;
-  const chain = buildChain(config, resolveModel(config, body.model), body.fallbacks as string[] | undefined);
-  delete body.fallbacks;
-  const signals = new RequestSignals(gateway.shutdownSignal);
-  watchClient(reply, signals);
-  const payload = await runAttempts(context, config, chain, (attempt) => embedOnce(gateway, context, body, signals, attempt), () => signals.clientGone);
-  void reply.headers(context.routingHeaders()).type('application/json').send(payload);
+  const chain = buildChain(config, resolveModel(config, body.model), takeFallbacks(body));
+  const payload = await runAttempts(context, config, chain, signals, (attempt) => embedOnce(gateway, context, body, signals, attempt));
+  sendProxied(reply, context, payload);
 }
 
-async function embedOnce(gateway: Gateway, context: RequestContext, body: EmbeddingsRequest, signals: RequestSignals, attempt: Attempt): Promise<AttemptResult<string>> {
+async function embedOnce(gateway: Gateway, context: RequestContext, body: EmbeddingsRequest, signals: RequestSignals, attempt: Attempt): Promise<AttemptResult<Buffer | string>> {
   const provider = attempt.target.provider;
-  const adapter = provider.adapter;
-  if (adapter.embeddingsRequest === undefined || adapter.embeddingsResponse === undefined) {
-    throw new GatewayError('invalid_request', `provider '${provider.id}' (type ${provider.type}) does not offer embeddings`, { param: 'model' });
-  }
-  const call = buildCall(() => adapter.embeddingsRequest!(body, attempt.adapterTarget), context);
-  const result = await callForJson(gateway.transport, provider, call, signals, context, attempt.startedAt);
+  const result = await callForJson(gateway.transport, provider, embeddingsCall(body, attempt, context), signals, context, attempt.startedAt);
   if (!result.ok) return result;
-  const { response, usage } = adapter.embeddingsResponse(result.value.json, attempt.adapterTarget);
+  const { response, usage } = (provider.adapter.embeddingsResponse as NonNullable<typeof provider.adapter.embeddingsResponse>)(result.value.json, attempt.adapterTarget);
   context.usage = usage;
-  return { ok: true, value: adapter.format === 'openai' ? result.value.text : JSON.stringify(response) };
+  return { ok: true, value: provider.adapter.format === 'openai' ? result.value.bytes : JSON.stringify(response) };
 }
 
 const modelLists = new WeakMap<RuntimeConfig, string>();
