@@ -8,12 +8,12 @@ import { UpstreamTransport } from './upstream/transport.js';
  * The state one gateway process shares across requests: the current config snapshot (swapped
  * whole on reload, never mutated), the upstream connection pools, and the shutdown switch.
  */
-/** How often total time limits are checked: they fire at most this late. */
+/** How often first-byte and total time limits are checked: they fire at most this late. */
 export const DEADLINE_SWEEP_MS = 50;
 
 function sweepDeadlines(inFlight: ReadonlySet<RequestSignals>): void {
   const now = performance.now();
-  for (const signals of inFlight) if (signals.deadline <= now) signals.timeout();
+  for (const signals of inFlight) signals.checkDeadlines(now);
 }
 
 /** Told about every data-plane request once it has ended (usage settlement, request log, metrics). */

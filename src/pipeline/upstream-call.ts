@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { RuntimeProvider } from '../config/runtime-config.js';
 import type { UpstreamCall } from '../providers/spec.js';
+import type { BufferedResponse } from '../upstream/buffered-exchange.js';
 import type { UpstreamResponse, UpstreamTransport } from '../upstream/transport.js';
 import { classifyNetworkError } from '../upstream/transport.js';
 import type { AttemptResult } from './attempt-loop.js';
@@ -15,10 +16,11 @@ export interface SentCall {
 
 /** Sends one call; a network failure or a non-2xx status comes back as a failure value. */
 export async function sendCall(transport: UpstreamTransport, provider: RuntimeProvider, call: UpstreamCall, signals: RequestSignals): Promise<AttemptResult<SentCall>> {
-  const signal = signals.beginAttempt(provider.timeouts.total_ms);
+  const signal = signals.beginAttempt(provider.timeouts);
   let response: UpstreamResponse;
   try {
     response = await transport.send(call, provider.timeouts, signal);
+    signals.headersReceived();
   } catch (error) {
     return { ok: false, failure: networkFailure(classifyNetworkError(error, signals.timedOut, signals.clientGone)) };
   }
@@ -46,19 +48,20 @@ export async function callForJson(
   context: RequestContext,
   startedAt: number,
 ): Promise<AttemptResult<{ bytes: Buffer; json: unknown }>> {
-  let response: UpstreamResponse;
-  let bytes: Buffer;
+  let response: BufferedResponse;
   try {
-    response = await transport.send(call, provider.timeouts, signals.beginAttempt(provider.timeouts.total_ms));
-    if (response.statusCode >= 400) return { ok: false, failure: await readErrorResponse(response, provider, signals) };
-    bytes = Buffer.from(await response.body.arrayBuffer());
+    response = await transport.sendBuffered(call, provider.timeouts, signals.beginAttempt(provider.timeouts));
   } catch (error) {
     return { ok: false, failure: networkFailure(classifyNetworkError(error, signals.timedOut, signals.clientGone)) };
   }
   context.upstreamMs += performance.now() - startedAt;
+  const bytes = response.body;
+  if (response.status >= 400) {
+    return { ok: false, failure: httpFailure(response.status, provider.adapter.parseError(response.status, bytes.toString('utf8')).message) };
+  }
   try {
     return { ok: true, value: { bytes, json: JSON.parse(bytes.toString('utf8')) as unknown } };
   } catch {
-    return { ok: false, failure: streamFailure(`upstream returned a ${response.statusCode} whose body is not JSON`) };
+    return { ok: false, failure: streamFailure(`upstream returned a ${response.status} whose body is not JSON`) };
   }
 }

@@ -3,8 +3,13 @@ import { Agent, errors as undiciErrors, request } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { Timeouts } from '../config/schema.js';
 import type { UpstreamCall } from '../providers/spec.js';
+import type { AbortRegistry, BufferedResponse } from './buffered-exchange.js';
+import { BufferedExchange } from './buffered-exchange.js';
 
 export type UpstreamResponse = Dispatcher.ResponseData;
+
+/** The per-attempt time limits the gateway enforces itself (undici's own timers are about 1 s coarse). */
+export type TimeLimit = 'first_byte' | 'total';
 
 /** Why an upstream call failed without an HTTP status. */
 export type NetworkFailureKind = 'connect_timeout' | 'first_byte_timeout' | 'idle_timeout' | 'total_timeout' | 'connection' | 'aborted';
@@ -42,6 +47,25 @@ export class UpstreamTransport {
     });
   }
 
+  /** Sends a call and reads the whole response; rejects with undici's error on a network failure. */
+  sendBuffered(call: UpstreamCall, timeouts: Timeouts, registry: AbortRegistry): Promise<BufferedResponse> {
+    const exchange = new BufferedExchange(registry);
+    const pathStart = call.url.indexOf('/', call.url.indexOf('//') + 2);
+    this.agentFor(timeouts.connect_ms).dispatch(
+      {
+        origin: pathStart === -1 ? call.url : call.url.slice(0, pathStart),
+        path: pathStart === -1 ? '/' : call.url.slice(pathStart),
+        method: call.method,
+        headers: call.headers,
+        body: call.body,
+        headersTimeout: timeouts.first_byte_ms,
+        bodyTimeout: timeouts.idle_ms,
+      },
+      exchange,
+    );
+    return exchange.done;
+  }
+
   async close(): Promise<void> {
     const agents = [...this.agents.values()];
     this.agents.clear();
@@ -59,9 +83,10 @@ export class UpstreamTransport {
 }
 
 /** Classifies what undici threw into the gateway's network failure kinds. */
-export function classifyNetworkError(error: unknown, totalTimedOut: boolean, clientGone: boolean): NetworkFailure {
+export function classifyNetworkError(error: unknown, timedOut: TimeLimit | undefined, clientGone: boolean): NetworkFailure {
   if (clientGone) return new NetworkFailure('aborted', 'the client closed the connection', error);
-  if (totalTimedOut) return new NetworkFailure('total_timeout', 'the total time limit passed', error);
+  if (timedOut === 'first_byte') return new NetworkFailure('first_byte_timeout', 'no response before the first-byte timeout', error);
+  if (timedOut === 'total') return new NetworkFailure('total_timeout', 'the total time limit passed', error);
   if (error instanceof undiciErrors.ConnectTimeoutError) return new NetworkFailure('connect_timeout', 'connecting timed out', error);
   if (error instanceof undiciErrors.HeadersTimeoutError) return new NetworkFailure('first_byte_timeout', 'no response before the first-byte timeout', error);
   if (error instanceof undiciErrors.BodyTimeoutError) return new NetworkFailure('idle_timeout', 'the response stalled past the idle timeout', error);
