@@ -5,7 +5,7 @@ import type { ClosedLoopResult } from './closed-loop.js';
 import type { TargetName, TargetResults } from './comparison.js';
 import { compareToFloor, describeFailures, TARGET_NAMES } from './comparison.js';
 import { printReport } from './print-report.js';
-import { measureSequential } from './sequential.js';
+import { measureSequentialInterleaved } from './sequential.js';
 import type { SequentialResult } from './sequential.js';
 import type { BenchSettings } from './settings.js';
 import { settingsFromEnvironment } from './settings.js';
@@ -34,7 +34,8 @@ async function measureEachTarget<Result>(urls: TargetUrls, scenario: string, mea
 async function measureTargets(urls: TargetUrls, settings: BenchSettings): Promise<TargetResults> {
   for (const name of TARGET_NAMES) await verifyTarget(name, urls[name]);
   const closedLoop: Record<TargetName, ClosedLoopResult> = await measureEachTarget(urls, 'closed loop', (url) => measureClosedLoop(url, settings.closedLoop));
-  const sequential: Record<TargetName, SequentialResult> = await measureEachTarget(urls, 'sequential', (url) => measureSequential(url, settings.sequential));
+  console.log('sequential: direct, floor and switchyard interleaved, one request each per round');
+  const sequential: Record<TargetName, SequentialResult> = await measureSequentialInterleaved(urls, settings.sequential);
   const results: Partial<TargetResults> = {};
   for (const name of TARGET_NAMES) results[name] = { closedLoop: closedLoop[name], sequential: sequential[name] };
   return results as TargetResults;

@@ -24,25 +24,32 @@ async function timeOneRequest(pool: Pool): Promise<number | undefined> {
   return response.statusCode >= 200 && response.statusCode < 300 ? elapsedMs : undefined;
 }
 
-async function timeRequests(pool: Pool, count: number): Promise<{ latenciesMs: number[]; failed: number }> {
-  const latenciesMs: number[] = [];
-  let failed = 0;
-  for (let index = 0; index < count; index++) {
-    const elapsedMs = await timeOneRequest(pool);
-    if (elapsedMs === undefined) failed++;
-    else latenciesMs.push(elapsedMs);
-  }
-  return { latenciesMs, failed };
-}
-
-/** Sequential latency: one keep-alive connection, one request in flight, so queueing never adds to it. */
-export async function measureSequential(baseUrl: string, settings: SequentialSettings): Promise<SequentialResult> {
-  const pool = new Pool(baseUrl, { connections: 1, pipelining: 1 });
+/**
+ * Sequential latency of several targets, interleaved: each round sends one request to every
+ * target (in a rotating order), each on its own single keep-alive connection, one request in
+ * flight at a time. Whatever the machine does meanwhile (other processes, a VM's hiccups) falls
+ * on every target alike, so the differences between them are what the proxies add.
+ */
+export async function measureSequentialInterleaved<Name extends string>(urls: Record<Name, string>, settings: SequentialSettings): Promise<Record<Name, SequentialResult>> {
+  const names = Object.keys(urls) as Name[];
+  const pools = names.map((name) => new Pool(urls[name], { connections: 1, pipelining: 1 }));
+  const latencies = names.map((): number[] => []);
+  const failed = names.map(() => 0);
   try {
-    const warmup = await timeRequests(pool, settings.warmupRequests);
-    const measured = await timeRequests(pool, settings.requests);
-    return { ...summarizeLatencies(measured.latenciesMs), requests: settings.requests, failed: warmup.failed + measured.failed };
+    for (let round = 0; round < settings.warmupRequests + settings.requests; round++) {
+      for (let step = 0; step < names.length; step++) {
+        const index = (round + step) % names.length;
+        const elapsedMs = await timeOneRequest(pools[index] as Pool);
+        if (elapsedMs === undefined) failed[index] = (failed[index] ?? 0) + 1;
+        else if (round >= settings.warmupRequests) latencies[index]?.push(elapsedMs);
+      }
+    }
   } finally {
-    await pool.close();
+    await Promise.all(pools.map((pool) => pool.close()));
   }
+  const results: Partial<Record<Name, SequentialResult>> = {};
+  names.forEach((name, index) => {
+    results[name] = { ...summarizeLatencies(latencies[index] ?? []), requests: settings.requests, failed: failed[index] ?? 0 };
+  });
+  return results as Record<Name, SequentialResult>;
 }
