@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Usage } from '../providers/chat-types.js';
 import type { SurfaceName } from '../errors/error-envelope.js';
 
-export type AttemptOutcome = 'ok' | 'http_error' | 'network_error' | 'timeout' | 'stream_error' | 'no_key';
+export type AttemptOutcome = 'ok' | 'http_error' | 'network_error' | 'timeout' | 'stream_error' | 'invalid_response';
 
 /** One upstream attempt, as reported in headers, debug output and the request log. */
 export interface AttemptRecord {

@@ -8,7 +8,7 @@ import type { AttemptResult } from './attempt-loop.js';
 import type { RequestContext } from './request-context.js';
 import type { RequestSignals } from './request-signals.js';
 import type { UpstreamFailure } from './upstream-failure.js';
-import { httpFailure, networkFailure, streamFailure } from './upstream-failure.js';
+import { httpFailure, invalidResponse, networkFailure } from './upstream-failure.js';
 
 export interface SentCall {
   response: UpstreamResponse;
@@ -62,6 +62,6 @@ export async function callForJson(
   try {
     return { ok: true, value: { bytes, json: JSON.parse(bytes.toString('utf8')) as unknown } };
   } catch {
-    return { ok: false, failure: streamFailure(`upstream returned a ${response.status} whose body is not JSON`) };
+    return { ok: false, failure: invalidResponse(`upstream returned a ${response.status} whose body is not JSON`) };
   }
 }

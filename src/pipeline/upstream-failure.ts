@@ -22,6 +22,11 @@ export function networkFailure(failure: NetworkFailure): UpstreamFailure {
   return { outcome: failure.isTimeout ? 'timeout' : 'network_error', status: undefined, message: failure.message, passThrough: false };
 }
 
+/** A 2xx the gateway cannot read (not JSON, say): another route may do better. */
+export function invalidResponse(message: string): UpstreamFailure {
+  return { outcome: 'invalid_response', status: undefined, message, passThrough: false };
+}
+
 export function streamFailure(message: string): UpstreamFailure {
   return { outcome: 'stream_error', status: undefined, message, passThrough: false };
 }
