@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { errorEnvelope, surfaceOfUrl } from './errors/error-envelope.js';
 import { GatewayError, isGatewayError } from './errors/gateway-error.js';
 import type { Gateway } from './gateway.js';
+import { registerAdminRoutes } from './admin/admin-routes.js';
 import { registerOpenAIRoutes } from './surfaces/openai/openai-routes.js';
 import { registerEndpoint } from './surfaces/register-endpoint.js';
 
@@ -45,6 +46,7 @@ export function buildApp(gateway: Gateway, options: AppOptions = {}): FastifyIns
   app.setNotFoundHandler((request, reply) => sendError(new GatewayError('not_found', `no endpoint at ${request.method} ${request.url.split('?')[0] ?? ''}`), request, reply));
   registerOpsRoutes(app, gateway);
   registerOpenAIRoutes(app, gateway);
+  registerAdminRoutes(app, gateway);
   return app;
 }
 

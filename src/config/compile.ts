@@ -1,16 +1,19 @@
 import { findAdapter, adapterTypes } from '../providers/registry.js';
-import { WeightedSet } from '../routing/weighted-set.js';
+import { createBalancer } from '../routing/balancers.js';
+import { HealthRegistry } from '../routing/health-registry.js';
 import type { ConfigProblem } from './config-problem.js';
 import { ConfigError } from './config-problem.js';
-import type { RuntimeConfig, RuntimeKey, RuntimeProvider, RuntimeRoute, RuntimeTarget } from './runtime-config.js';
+import type { RuntimeConfig, RuntimeFallback, RuntimeKey, RuntimeProvider, RuntimeRoute, RuntimeTarget } from './runtime-config.js';
 import { KeyPool } from './runtime-config.js';
-import type { Config, KeyConfig, ModelGroupConfig, ProviderConfig } from './schema.js';
+import type { Config, FallbackConfig, KeyConfig, ModelGroupConfig, ProviderConfig, Strategy } from './schema.js';
 import { retrySchema, timeoutsSchema } from './schema.js';
 
 export interface CompileOptions {
   source: string;
   /** Base URL of the embedded simulator, for `type: simulator` providers without a base_url. */
   simulatorUrl?: string | undefined;
+  /** The live health records to attach to keys and targets; pass the previous snapshot's on reload. */
+  health?: HealthRegistry | undefined;
 }
 
 /**
@@ -21,8 +24,10 @@ export interface CompileOptions {
 export function compileConfig(config: Config, options: CompileOptions): RuntimeConfig {
   const problems: ConfigProblem[] = [];
   const notices: string[] = [];
-  const providers = compileProviders(config.providers, options, problems, notices);
-  const groups = compileGroups(config.models, providers, problems);
+  const health = options.health ?? new HealthRegistry(config.routing.circuit);
+  const context: CompileContext = { options, problems, notices, health, config };
+  const providers = compileProviders(config.providers, context);
+  const groups = compileGroups(config.models, providers, context);
   const { bareModels, ambiguousModels } = indexBareModels(providers, groups);
   checkFallbacks(config.models, groups, providers, bareModels, problems);
   if (problems.length > 0) throw new ConfigError(problems, options.source);
@@ -38,6 +43,7 @@ export function compileConfig(config: Config, options: CompileOptions): RuntimeC
     auth: config.auth,
     governance: config.governance,
     adminToken: config.admin?.token,
+    health,
     providers,
     groups,
     bareModels,
@@ -47,7 +53,16 @@ export function compileConfig(config: Config, options: CompileOptions): RuntimeC
   });
 }
 
-function compileProviders(list: readonly ProviderConfig[], options: CompileOptions, problems: ConfigProblem[], notices: string[]): Map<string, RuntimeProvider> {
+interface CompileContext {
+  options: CompileOptions;
+  problems: ConfigProblem[];
+  notices: string[];
+  health: HealthRegistry;
+  config: Config;
+}
+
+function compileProviders(list: readonly ProviderConfig[], context: CompileContext): Map<string, RuntimeProvider> {
+  const { options, problems, notices } = context;
   const providers = new Map<string, RuntimeProvider>();
   list.forEach((provider, index) => {
     const path = `providers[${index}]`;
@@ -62,7 +77,8 @@ function compileProviders(list: readonly ProviderConfig[], options: CompileOptio
     }
     const baseUrl = (provider.base_url ?? (provider.type === 'simulator' ? options.simulatorUrl : undefined) ?? adapter.defaultBaseUrl).replace(/\/+$/, '');
     if (baseUrl === '') problems.push({ path: `${path}.base_url`, message: `is required for type '${provider.type}'` });
-    const keys = compileKeys(provider, adapter.keyOptional, path, problems);
+    const keys = compileKeys(provider, adapter.keyOptional, path, context);
+    const strategy = provider.strategy ?? context.config.routing.strategy;
     if (keys.length > 0 && keys.every((key) => key.weight === 0)) notices.push(`provider '${provider.id}': every key has weight 0, so it is drained`);
     providers.set(provider.id, {
       id: provider.id,
@@ -70,19 +86,23 @@ function compileProviders(list: readonly ProviderConfig[], options: CompileOptio
       adapter,
       baseUrl,
       headers: provider.headers,
-      keyPool: new KeyPool(keys),
+      keyPool: new KeyPool(keys, strategy),
       timeouts: timeoutsSchema.parse(provider.timeouts ?? {}),
       retry: retrySchema.parse(provider.retry ?? {}),
-      strategy: provider.strategy ?? 'weighted',
+      strategy,
       models: provider.models ?? [],
     });
   });
   return providers;
 }
 
-function compileKeys(provider: ProviderConfig, keyOptional: boolean, path: string, problems: ConfigProblem[]): RuntimeKey[] {
+function compileKeys(provider: ProviderConfig, keyOptional: boolean, path: string, context: CompileContext): RuntimeKey[] {
+  const problems = context.problems;
   if (provider.keys.length === 0) {
-    if (keyOptional) return [{ id: 'default', secret: provider.type === 'simulator' ? 'default' : '', weight: 1, allowModels: undefined, denyModels: undefined, limits: undefined }];
+    if (keyOptional) {
+      const secret = provider.type === 'simulator' ? 'default' : '';
+      return [{ id: 'default', secret, weight: 1, priority: 0, costPerMtok: undefined, health: context.health.forKey(provider.id, 'default'), allowModels: undefined, denyModels: undefined, limits: undefined }];
+    }
     problems.push({ path: `${path}.keys`, message: `needs at least one key for type '${provider.type}'` });
     return [];
   }
@@ -97,6 +117,9 @@ function compileKeys(provider: ProviderConfig, keyOptional: boolean, path: strin
       id: key.id,
       secret: key.secret ?? '',
       weight: key.weight,
+      priority: 0,
+      costPerMtok: undefined,
+      health: context.health.forKey(provider.id, key.id),
       allowModels: key.models ? new Set(key.models) : undefined,
       denyModels: key.deny_models ? new Set(key.deny_models) : undefined,
       limits: key.limits,
@@ -104,7 +127,8 @@ function compileKeys(provider: ProviderConfig, keyOptional: boolean, path: strin
   });
 }
 
-function compileGroups(list: readonly ModelGroupConfig[], providers: ReadonlyMap<string, RuntimeProvider>, problems: ConfigProblem[]): Map<string, RuntimeRoute> {
+function compileGroups(list: readonly ModelGroupConfig[], providers: ReadonlyMap<string, RuntimeProvider>, context: CompileContext): Map<string, RuntimeRoute> {
+  const problems = context.problems;
   const groups = new Map<string, RuntimeRoute>();
   list.forEach((group, index) => {
     const path = `models[${index}]`;
@@ -119,11 +143,31 @@ function compileGroups(list: readonly ModelGroupConfig[], providers: ReadonlyMap
         problems.push({ path: `${path}.targets[${targetIndex}].provider`, message: `unknown provider '${target.provider}'` });
         return;
       }
-      targets.push({ provider, model: target.model, weight: target.weight });
+      if (target.weight === 0) return;
+      targets.push({
+        id: `${provider.id}/${target.model}`,
+        provider,
+        model: target.model,
+        weight: target.weight,
+        priority: target.priority ?? 0,
+        costPerMtok: blendedPrice(context.config, provider.id, target.model),
+        health: context.health.forTarget(provider.id, target.model),
+      });
     });
-    groups.set(group.name, { name: group.name, strategy: group.strategy ?? 'weighted', targets, picker: new WeightedSet(targets, (target) => target.weight), fallbacks: group.fallbacks });
+    const strategy: Strategy = group.strategy ?? context.config.routing.strategy;
+    groups.set(group.name, { name: group.name, strategy, targets, balancer: createBalancer<RuntimeTarget>(strategy), fallbacks: group.fallbacks.map(compileFallback) });
   });
   return groups;
+}
+
+function compileFallback(fallback: FallbackConfig): RuntimeFallback {
+  return typeof fallback === 'string' ? { name: fallback, on: new Set(['error']) } : { name: fallback.model, on: new Set(fallback.on) };
+}
+
+/** USD per million tokens, input and output averaged, from `pricing:`; undefined when unpriced. */
+function blendedPrice(config: Config, providerId: string, model: string): number | undefined {
+  const price = config.pricing.find((entry) => entry.model === model && (entry.provider === undefined || entry.provider === providerId));
+  return price === undefined ? undefined : (price.input_per_mtok + price.output_per_mtok) / 2;
 }
 
 function indexBareModels(providers: ReadonlyMap<string, RuntimeProvider>, groups: ReadonlyMap<string, RuntimeRoute>) {
@@ -158,7 +202,8 @@ function checkFallbacks(
   problems: ConfigProblem[],
 ): void {
   list.forEach((group, index) => {
-    group.fallbacks.forEach((name, fallbackIndex) => {
+    group.fallbacks.forEach((fallback, fallbackIndex) => {
+      const name = typeof fallback === 'string' ? fallback : fallback.model;
       const slash = name.indexOf('/');
       const resolvable = groups.has(name) || bareModels.has(name) || (slash > 0 && providers.has(name.slice(0, slash)));
       if (!resolvable) problems.push({ path: `models[${index}].fallbacks[${fallbackIndex}]`, message: `'${name}' is not a model name, provider/model or unambiguous bare model` });
@@ -167,14 +212,18 @@ function checkFallbacks(
   });
 }
 
+/**
+ * Freezes the plain objects and arrays of the snapshot. Class instances (key pools, balancers,
+ * health records) keep their own invariants and some hold live state, so they are left alone.
+ */
 function deepFreeze<T>(value: T): T {
   if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
   if (value instanceof Map) {
     for (const item of value.values()) deepFreeze(item);
     return value;
   }
-  // KeyPool memoises per-model key sets; it is immutable in every observable way.
-  if (value instanceof KeyPool || value instanceof WeightedSet) return value;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== Array.prototype && prototype !== null) return value;
   Object.freeze(value);
   for (const item of Object.values(value)) deepFreeze(item);
   return value;

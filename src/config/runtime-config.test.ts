@@ -1,14 +1,25 @@
 import { describe, expect, it } from 'vitest';
+import { RouteHealth } from '../resilience/route-health.js';
 import type { RuntimeKey } from './runtime-config.js';
 import { KeyPool } from './runtime-config.js';
 
 function key(id: string, weight: number, allow?: string[], deny?: string[]): RuntimeKey {
-  return { id, secret: `secret-${id}`, weight, allowModels: allow ? new Set(allow) : undefined, denyModels: deny ? new Set(deny) : undefined, limits: undefined };
+  return {
+    id,
+    secret: `secret-${id}`,
+    weight,
+    priority: 0,
+    costPerMtok: undefined,
+    health: new RouteHealth(),
+    allowModels: allow ? new Set(allow) : undefined,
+    denyModels: deny ? new Set(deny) : undefined,
+    limits: undefined,
+  };
 }
 
 describe('KeyPool', () => {
-  const pool = new KeyPool([key('all', 1), key('mini-only', 2, ['gpt-4o-mini']), key('no-o1', 1, undefined, ['o1']), key('drained', 0)]);
-  const ids = (model: string) => pool.eligible(model).items.map((item) => item.id);
+  const pool = new KeyPool([key('all', 1), key('mini-only', 2, ['gpt-4o-mini']), key('no-o1', 1, undefined, ['o1']), key('drained', 0)], 'weighted');
+  const ids = (model: string) => pool.eligible(model).map((item) => item.id);
 
   it('honours allow-lists, deny-lists and drained keys per model', () => {
     expect(ids('gpt-4o-mini')).toEqual(['all', 'mini-only', 'no-o1']);
@@ -16,12 +27,12 @@ describe('KeyPool', () => {
     expect(ids('o1')).toEqual(['all']);
   });
 
-  it('weights the eligible keys only', () => {
-    expect(pool.eligible('gpt-4o-mini').total).toBe(4);
-    expect(pool.eligible('o1').total).toBe(1);
+  it('memoises the list per model', () => {
+    expect(pool.eligible('gpt-4o')).toBe(pool.eligible('gpt-4o'));
   });
 
-  it('memoises the set per model', () => {
-    expect(pool.eligible('gpt-4o')).toBe(pool.eligible('gpt-4o'));
+  it('its balancer never picks a key the model may not use', () => {
+    const keys = pool.eligible('o1');
+    for (let draw = 0; draw < 100; draw++) expect(pool.balancer.pick({ candidates: keys, tried: undefined, now: 0, random: draw / 100, sessionKey: undefined })?.id).toBe('all');
   });
 });

@@ -1,12 +1,16 @@
 import type { ProviderAdapter } from '../providers/spec.js';
-import { WeightedSet } from '../routing/weighted-set.js';
-import type { Config, RetryPolicy, Strategy, Timeouts } from './schema.js';
+import type { RouteHealth } from '../resilience/route-health.js';
+import type { Balancer, Candidate } from '../routing/balancers.js';
+import { createBalancer } from '../routing/balancers.js';
+import type { HealthRegistry } from '../routing/health-registry.js';
+import type { Config, FallbackTrigger, RetryPolicy, Strategy, Timeouts } from './schema.js';
 
 /** One provider key, compiled. `secret` never leaves the adapter's request headers. */
-export interface RuntimeKey {
+export interface RuntimeKey extends Candidate {
   readonly id: string;
   readonly secret: string;
   readonly weight: number;
+  readonly health: RouteHealth;
   readonly allowModels: ReadonlySet<string> | undefined;
   readonly denyModels: ReadonlySet<string> | undefined;
   readonly limits: { readonly rpm?: number | undefined; readonly tpm?: number | undefined } | undefined;
@@ -14,24 +18,26 @@ export interface RuntimeKey {
 
 const MAX_MEMOISED_MODELS = 1024;
 
-/** The keys of one provider, with the weighted set of keys allowed for each model memoised. */
+/** The keys of one provider, with the keys allowed for each model memoised, and their balancer. */
 export class KeyPool {
   readonly keys: readonly RuntimeKey[];
-  private readonly byModel = new Map<string, WeightedSet<RuntimeKey>>();
+  readonly balancer: Balancer<RuntimeKey>;
+  private readonly byModel = new Map<string, readonly RuntimeKey[]>();
 
-  constructor(keys: readonly RuntimeKey[]) {
+  constructor(keys: readonly RuntimeKey[], strategy: Strategy) {
     this.keys = keys;
+    this.balancer = createBalancer<RuntimeKey>(strategy);
   }
 
-  /** Keys that may serve `model` and are not drained (weight > 0), for a weighted pick. */
-  eligible(model: string): WeightedSet<RuntimeKey> {
-    let set = this.byModel.get(model);
-    if (set === undefined) {
-      set = new WeightedSet(this.keys.filter((key) => keyAllows(key, model)), (key) => key.weight);
+  /** Keys that may serve `model` and are not drained (weight > 0), in a stable order. */
+  eligible(model: string): readonly RuntimeKey[] {
+    let keys = this.byModel.get(model);
+    if (keys === undefined) {
+      keys = this.keys.filter((key) => key.weight > 0 && keyAllows(key, model));
       if (this.byModel.size >= MAX_MEMOISED_MODELS) this.byModel.clear();
-      this.byModel.set(model, set);
+      this.byModel.set(model, keys);
     }
-    return set;
+    return keys;
   }
 }
 
@@ -53,19 +59,29 @@ export interface RuntimeProvider {
   readonly models: readonly string[];
 }
 
-export interface RuntimeTarget {
+export interface RuntimeTarget extends Candidate {
+  /** `provider/model`. */
+  readonly id: string;
   readonly provider: RuntimeProvider;
   readonly model: string;
   readonly weight: number;
+  readonly health: RouteHealth;
+}
+
+/** A fallback of a route: a model name, and the failures that send requests to it. */
+export interface RuntimeFallback {
+  readonly name: string;
+  readonly on: ReadonlySet<FallbackTrigger>;
 }
 
 /** A routable model name: a configured group, or one provider/model made into a group of one. */
 export interface RuntimeRoute {
   readonly name: string;
   readonly strategy: Strategy;
+  /** Targets with weight > 0, in configuration order. */
   readonly targets: readonly RuntimeTarget[];
-  readonly picker: WeightedSet<RuntimeTarget>;
-  readonly fallbacks: readonly string[];
+  readonly balancer: Balancer<RuntimeTarget>;
+  readonly fallbacks: readonly RuntimeFallback[];
 }
 
 export interface RuntimeConfig {
@@ -76,6 +92,8 @@ export interface RuntimeConfig {
   readonly auth: Config['auth'];
   readonly governance: Config['governance'];
   readonly adminToken: string | undefined;
+  /** Live health of keys and targets; outlives this snapshot (shared with the next one on reload). */
+  readonly health: HealthRegistry;
   readonly providers: ReadonlyMap<string, RuntimeProvider>;
   readonly groups: ReadonlyMap<string, RuntimeRoute>;
   /** Bare upstream model names served by exactly one provider. */

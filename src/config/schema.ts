@@ -79,11 +79,47 @@ const targetSchema = z.strictObject({
   priority: nonNegativeInt.optional(),
 });
 
+/** When a fallback is used: after any retryable failure (`error`), or only after a specific kind of refusal. */
+export const FALLBACK_TRIGGERS = ['error', 'context_window', 'content_policy'] as const;
+
+const fallbackSchema = z.union([
+  z.string().min(1),
+  z.strictObject({ model: z.string().min(1), on: z.array(z.enum(FALLBACK_TRIGGERS)).min(1).default(['error']) }),
+]);
+
 const modelGroupSchema = z.strictObject({
   name: z.string().min(1),
   strategy: strategySchema.optional(),
   targets: z.array(targetSchema).min(1, 'needs at least one target'),
-  fallbacks: z.array(z.string().min(1)).default([]),
+  fallbacks: z.array(fallbackSchema).default([]),
+});
+
+const circuitSchema = z.strictObject({
+  consecutive_failures: positiveInt.default(5),
+  error_rate: numberish.pipe(z.number().gt(0).max(1)).default(0.5),
+  min_samples: positiveInt.default(10),
+  degraded_error_rate: numberish.pipe(z.number().gt(0).max(1)).default(0.1),
+  decay_ms: milliseconds.default(30_000),
+  cooldown_ms: milliseconds.default(5_000),
+  max_cooldown_ms: milliseconds.default(300_000),
+  probe_concurrency: positiveInt.default(1),
+  recovery_successes: positiveInt.default(3),
+});
+
+const queueSchema = z.strictObject({
+  /** How long a request may wait for a cooling target before 503 no_healthy_target. */
+  max_wait_ms: nonNegativeInt.default(10_000),
+  /** Requests waiting at once; beyond this, 503 at once. */
+  max_size: nonNegativeInt.default(1_000),
+});
+
+const routingSchema = z.strictObject({
+  strategy: strategySchema.default('adaptive'),
+  max_total_attempts: positiveInt.default(10),
+  /** Deadline for a whole request across attempts and fallbacks (x-switchyard-timeout-ms overrides). */
+  request_timeout_ms: milliseconds.default(600_000),
+  circuit: circuitSchema.default(circuitSchema.parse({})),
+  queue: queueSchema.default(queueSchema.parse({})),
 });
 
 const tlsSchema = z.strictObject({ cert: z.string().min(1), key: z.string().min(1) });
@@ -130,9 +166,7 @@ export const configSchema = z.strictObject({
   cluster: z.strictObject({ redis: z.string().min(1) }).optional(),
   providers: z.array(providerSchema).default([]),
   models: z.array(modelGroupSchema).default([]),
-  routing: z
-    .strictObject({ strategy: strategySchema.default('adaptive'), max_total_attempts: positiveInt.default(10) })
-    .default({ strategy: 'adaptive', max_total_attempts: 10 }),
+  routing: routingSchema.default(routingSchema.parse({})),
   auth: z.strictObject({ required: booleanish.default(false) }).default({ required: false }),
   virtual_keys: z.array(virtualKeySchema).default([]),
   pricing: z.array(priceSchema).default([]),
@@ -147,5 +181,8 @@ export type ProviderConfig = Config['providers'][number];
 export type KeyConfig = ProviderConfig['keys'][number];
 export type ModelGroupConfig = Config['models'][number];
 export type Strategy = z.infer<typeof strategySchema>;
+export type FallbackConfig = z.output<typeof fallbackSchema>;
+export type FallbackTrigger = (typeof FALLBACK_TRIGGERS)[number];
+export type CircuitConfig = z.output<typeof circuitSchema>;
 export type Timeouts = z.output<typeof timeoutsSchema>;
 export type RetryPolicy = z.output<typeof retrySchema>;

@@ -36,6 +36,8 @@ export class RequestContext {
   /** Error code when the request failed, or its stream ended with an error event. */
   errorCode: string | undefined = undefined;
   readonly attempts: AttemptRecord[] = [];
+  /** `x-switchyard-debug: 1`: the response carries the attempt list. */
+  debug = false;
   readonly warnings: string[] = [];
 
   constructor(id: string, surface: SurfaceName, startedAt: number = performance.now()) {
@@ -47,6 +49,22 @@ export class RequestContext {
   /** Time spent in the gateway itself: elapsed time minus time waiting on upstreams. */
   overheadMs(now: number = performance.now()): number {
     return Math.max(0, now - this.startedAt - this.upstreamMs);
+  }
+
+  /** The attempts so far as JSON (the one answering now last, for a stream), for x-switchyard-debug. */
+  debugAttempts(): string {
+    const list = this.attempts.map((attempt) => ({
+      provider: attempt.provider,
+      model: attempt.model,
+      key: attempt.key,
+      fallback: attempt.fallback,
+      status: attempt.status ?? null,
+      outcome: attempt.outcome,
+      reason: attempt.reason,
+      duration_ms: Math.round(attempt.durationMs * 100) / 100,
+    }));
+    if (this.attemptsStarted > this.attempts.length) list.push({ provider: this.provider, model: this.model, key: this.keyId, fallback: this.fallbackIndex, status: 200, outcome: 'ok', reason: 'streaming', duration_ms: 0 });
+    return JSON.stringify(list);
   }
 
   /**
@@ -73,6 +91,7 @@ export class RequestContext {
       this.overheadMs().toFixed(2),
     ];
     if (this.warnings.length > 0) headers.push('x-switchyard-warnings', this.warnings.join('; '));
+    if (this.debug) headers.push('x-switchyard-debug-attempts', this.debugAttempts());
     return headers;
   }
 }

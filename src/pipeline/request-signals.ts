@@ -66,14 +66,34 @@ export class RequestSignals extends EventEmitter implements AbortRegistry {
     else if (now >= this.deadline) this.timeout('total');
   }
 
+  /** Sleeps `ms` (a backoff, a queue wait), waking early when the client leaves or the gateway stops. */
+  wait(ms: number): Promise<void> {
+    if (this.clientGone || this.shuttingDown) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.wake = undefined;
+        resolve();
+      }, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+    });
+  }
+
+  private wake: (() => void) | undefined = undefined;
+
   clientClosed(): void {
     this.clientGone = true;
     this.abortAttempt();
+    this.wake?.();
   }
 
   shutdown(): void {
     this.shuttingDown = true;
     this.abortAttempt();
+    this.wake?.();
   }
 
   timeout(limit: TimeLimit): void {

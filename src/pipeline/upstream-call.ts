@@ -35,8 +35,7 @@ async function readErrorResponse(response: UpstreamResponse, provider: RuntimePr
   } catch (error) {
     return networkFailure(classifyNetworkError(error, signals.timedOut, signals.clientGone));
   }
-  const info = provider.adapter.parseError(response.statusCode, text);
-  return httpFailure(response.statusCode, info.message);
+  return httpFailure(response.statusCode, provider.adapter.parseError(response.statusCode, text), response.headers);
 }
 
 /** Sends a call and reads a whole JSON response (non-stream requests). */
@@ -57,7 +56,7 @@ export async function callForJson(
   context.upstreamMs += performance.now() - startedAt;
   const bytes = response.body;
   if (response.status >= 400) {
-    return { ok: false, failure: httpFailure(response.status, provider.adapter.parseError(response.status, bytes.toString('utf8')).message) };
+    return { ok: false, failure: httpFailure(response.status, provider.adapter.parseError(response.status, bytes.toString('utf8')), response.headers) };
   }
   try {
     return { ok: true, value: { bytes, json: JSON.parse(bytes.toString('utf8')) as unknown } };

@@ -1,6 +1,6 @@
-import type { RuntimeConfig, RuntimeProvider, RuntimeRoute } from '../config/runtime-config.js';
+import type { RuntimeConfig, RuntimeProvider, RuntimeRoute, RuntimeTarget } from '../config/runtime-config.js';
 import { GatewayError } from '../errors/gateway-error.js';
-import { WeightedSet } from './weighted-set.js';
+import { createBalancer } from './balancers.js';
 
 const MAX_CACHED_DIRECT_ROUTES = 4096;
 /** Routes of one target built for `provider/model` and bare names, kept per config snapshot. */
@@ -32,10 +32,10 @@ function resolveDirect(config: RuntimeConfig, name: string): RuntimeRoute {
   if (slash > 0) {
     const provider = config.providers.get(name.slice(0, slash));
     const model = name.slice(slash + 1);
-    if (provider !== undefined && model !== '') return singleTargetRoute(name, provider, model);
+    if (provider !== undefined && model !== '') return singleTargetRoute(config, name, provider, model);
   }
   const provider = config.bareModels.get(name);
-  if (provider !== undefined) return singleTargetRoute(name, provider, name);
+  if (provider !== undefined) return singleTargetRoute(config, name, provider, name);
   const servedBy = config.ambiguousModels.get(name);
   if (servedBy !== undefined) {
     throw new GatewayError('model_not_found', `model '${name}' is served by several providers (${servedBy.join(', ')}); name one as provider/model`, { param: 'model' });
@@ -43,9 +43,9 @@ function resolveDirect(config: RuntimeConfig, name: string): RuntimeRoute {
   throw new GatewayError('model_not_found', `model '${truncate(name)}' has no route: use a name from GET /v1/models, or provider/model`, { param: 'model' });
 }
 
-function singleTargetRoute(name: string, provider: RuntimeProvider, model: string): RuntimeRoute {
-  const targets = [{ provider, model, weight: 1 }];
-  return { name, strategy: provider.strategy, targets, picker: new WeightedSet(targets, () => 1), fallbacks: [] };
+function singleTargetRoute(config: RuntimeConfig, name: string, provider: RuntimeProvider, model: string): RuntimeRoute {
+  const target: RuntimeTarget = { id: `${provider.id}/${model}`, provider, model, weight: 1, priority: 0, costPerMtok: undefined, health: config.health.forTarget(provider.id, model) };
+  return { name, strategy: 'weighted', targets: [target], balancer: createBalancer<RuntimeTarget>('weighted'), fallbacks: [] };
 }
 
 function truncate(text: string): string {

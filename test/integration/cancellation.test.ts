@@ -25,9 +25,10 @@ beforeAll(async () => {
     response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(openAICompletion('ok')));
   });
   gateway = await startTestGateway({
+    routing: { circuit: { consecutive_failures: 1_000, min_samples: 1_000 } },
     providers: [
       { id: 'patient', type: 'openai', base_url: `${upstream.url}/v1`, keys: [{ id: 'k', secret: 's' }] },
-      { id: 'strict', type: 'openai', base_url: `${upstream.url}/v1`, keys: [{ id: 'k', secret: 's' }], timeouts: { first_byte_ms: 300, total_ms: 600 } },
+      { id: 'strict', type: 'openai', base_url: `${upstream.url}/v1`, keys: [{ id: 'k', secret: 's' }], timeouts: { first_byte_ms: 300, total_ms: 600 }, retry: { max_attempts: 1 } },
     ],
   });
 });

@@ -145,7 +145,8 @@ describe('the openai SDK through the gateway', () => {
     const { data, response } = await client.chat.completions.create({ model: 'resilient', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
     expect(data.choices[0]?.message.content).toMatch(/^Simulated reply/);
     expect(response.headers.get('x-switchyard-fallback')).toBe('1');
-    expect(response.headers.get('x-switchyard-attempts')).toBe('2');
+    // retry.max_attempts (3) backoff attempts on the 503 key, then the fallback.
+    expect(response.headers.get('x-switchyard-attempts')).toBe('4');
   });
 
   it.each(['cutting/gpt-4o-mini', 'claude-cutting/claude-3-5-haiku-latest', 'erroring/gpt-4o-mini'])('a stream broken after content (%s) throws in the SDK instead of ending cleanly', async (model) => {

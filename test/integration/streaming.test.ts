@@ -71,6 +71,8 @@ beforeAll(async () => {
     response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 'c', object: 'chat.completion', created: 1, model: JSON.parse(request.body).model, choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }] }));
   });
   gateway = await startTestGateway({
+    // These tests are about the relay; circuits tripping across scenarios would hide it.
+    routing: { circuit: { consecutive_failures: 1_000, min_samples: 1_000 } },
     providers: [
       { id: 'primary', type: 'openai', base_url: `${primary.url}/v1`, keys: [{ id: 'pk', secret: 'sk-primary' }] },
       { id: 'backup', type: 'openai', base_url: `${backup.url}/v1`, keys: [{ id: 'bk', secret: 'sk-backup' }] },
@@ -139,7 +141,8 @@ describe('streaming relay', () => {
     const response = await post({ model: 'primary/reset-before-content', fallbacks: ['backup/any'] });
     expect(response.status).toBe(200);
     expect(response.headers.get('x-switchyard-provider')).toBe('backup');
-    expect(response.headers.get('x-switchyard-attempts')).toBe('2');
+    // Three attempts on the primary (retry.max_attempts, backoff between), then the fallback.
+    expect(response.headers.get('x-switchyard-attempts')).toBe('4');
     expect(response.headers.get('x-switchyard-fallback')).toBe('1');
     const lines = dataLines(await response.text());
     expect(lines.at(-1)).toBe('[DONE]');

@@ -2,9 +2,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RuntimeConfig } from '../../config/runtime-config.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import type { Gateway } from '../../gateway.js';
-import type { Attempt, AttemptResult, ChainLink } from '../../pipeline/attempt-loop.js';
+import type { Attempt, AttemptResult, ChainLink, RoutingOverrides } from '../../pipeline/attempt-loop.js';
 import { buildChain, runAttempts } from '../../pipeline/attempt-loop.js';
 import { RequestContext } from '../../pipeline/request-context.js';
+import { readRoutingOverrides } from '../../pipeline/routing-overrides.js';
 import { streamChatAttempt } from '../../pipeline/stream-chat.js';
 import { RequestSignals } from '../../pipeline/request-signals.js';
 import { callForJson } from '../../pipeline/upstream-call.js';
@@ -27,6 +28,7 @@ type DataPlaneHandler = (gateway: Gateway, context: RequestContext, signals: Req
 /** Runs a data-plane handler and reports the finished request to the gateway's listeners. */
 async function observe(gateway: Gateway, request: FastifyRequest, reply: FastifyReply, handler: DataPlaneHandler): Promise<void> {
   const context = new RequestContext(request.id, 'openai');
+  context.debug = request.headers['x-switchyard-debug'] === '1';
   const signals = new RequestSignals();
   gateway.requestStarted(signals);
   signals.watch(reply.raw);
@@ -100,13 +102,14 @@ async function chatCompletions(gateway: Gateway, context: RequestContext, signal
   const body = validateChatRequest(request.body);
   context.requestedModel = body.model;
   context.stream = body.stream === true;
+  const overrides = readRoutingOverrides(request.headers);
   const chain = buildChain(config, resolveModel(config, body.model), takeFallbacks(body));
 
   if (context.stream) {
-    await streamChat(gateway, config, chain, context, body, signals, reply);
+    await streamChat(gateway, config, chain, context, body, signals, reply, overrides);
     return;
   }
-  const payload = await runAttempts(context, config, chain, signals, (attempt) => completeChat(gateway, context, body, signals, attempt));
+  const payload = await runAttempts(context, config, chain, signals, (attempt) => completeChat(gateway, context, body, signals, attempt), overrides);
   sendProxied(reply, context, payload);
 }
 
@@ -118,6 +121,7 @@ async function streamChat(
   body: ChatRequest,
   signals: RequestSignals,
   reply: FastifyReply,
+  overrides: RoutingOverrides,
 ): Promise<void> {
   const writer = new OpenAIStreamWriter(body.stream_options?.include_usage === true);
   const commit = (committed: RequestContext) => {
@@ -127,9 +131,7 @@ async function streamChat(
     reply.raw.writeHead(200, headers);
     return reply.raw;
   };
-  await runAttempts(context, config, chain, signals, (attempt) =>
-    streamChatAttempt(gateway.transport, chatCall(body, attempt, context), attempt, signals, context, writer, commit),
-  );
+  await runAttempts(context, config, chain, signals, (attempt) => streamChatAttempt(gateway.transport, chatCall(body, attempt, context), attempt, signals, context, writer, commit), overrides);
   if (signals.clientGone && !reply.sent) {
     context.errorCode = 'client_closed';
     reply.hijack();
@@ -152,7 +154,7 @@ async function embeddings(gateway: Gateway, context: RequestContext, signals: Re
   const body = validateEmbeddingsRequest(request.body);
   context.requestedModel = body.model;
   const chain = buildChain(config, resolveModel(config, body.model), takeFallbacks(body));
-  const payload = await runAttempts(context, config, chain, signals, (attempt) => embedOnce(gateway, context, body, signals, attempt));
+  const payload = await runAttempts(context, config, chain, signals, (attempt) => embedOnce(gateway, context, body, signals, attempt), readRoutingOverrides(request.headers));
   sendProxied(reply, context, payload);
 }
 
