@@ -3,7 +3,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../src/config/schema.js';
 import type { SimulatorHandle, SimulatorOptions } from '../../src/simulator/index.js';
 import { startSimulator } from '../../src/simulator/index.js';
-import type { TestGateway } from '../helpers/test-gateway.js';
 import { startTestGateway } from '../helpers/test-gateway.js';
 
 /**
