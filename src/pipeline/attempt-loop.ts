@@ -92,6 +92,7 @@ class AttemptRun<T> {
     private readonly operation: (attempt: Attempt) => Promise<AttemptResult<T>>,
   ) {
     this.deadline = context.startedAt + (overrides.timeoutMs ?? config.routing.request_timeout_ms);
+    signals.requestDeadline = this.deadline;
   }
 
   async run(chain: readonly ChainLink[]): Promise<T> {

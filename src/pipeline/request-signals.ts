@@ -25,6 +25,8 @@ export class RequestSignals extends EventEmitter implements AbortRegistry {
   deadline = Number.POSITIVE_INFINITY;
   /** When the current attempt must have its response headers; Infinity once they have arrived. */
   firstByteDeadline = Number.POSITIVE_INFINITY;
+  /** The whole request's deadline (performance.now() time): no attempt's limits run past it. */
+  requestDeadline = Number.POSITIVE_INFINITY;
   /** The exchange running now, when it is one that takes a direct abort (buffered calls). */
   private exchange: Abortable | undefined = undefined;
 
@@ -43,8 +45,8 @@ export class RequestSignals extends EventEmitter implements AbortRegistry {
     const now = performance.now();
     this.timedOut = undefined;
     this.aborted = this.clientGone || this.shuttingDown;
-    this.deadline = now + timeouts.total_ms;
-    this.firstByteDeadline = now + timeouts.first_byte_ms;
+    this.deadline = Math.min(now + timeouts.total_ms, this.requestDeadline);
+    this.firstByteDeadline = Math.min(now + timeouts.first_byte_ms, this.requestDeadline);
     return this;
   }
 
@@ -62,7 +64,8 @@ export class RequestSignals extends EventEmitter implements AbortRegistry {
   /** Called by the gateway's sweep: cuts the attempt if one of its limits has passed. */
   checkDeadlines(now: number): void {
     if (this.aborted) return;
-    if (now >= this.firstByteDeadline) this.timeout('first_byte');
+    if (now >= this.requestDeadline) this.timeout('total');
+    else if (now >= this.firstByteDeadline) this.timeout('first_byte');
     else if (now >= this.deadline) this.timeout('total');
   }
 

@@ -69,6 +69,18 @@ describe('cancellation and time limits of non-stream requests', () => {
     expect(Date.now() - started).toBeLessThan(550);
   });
 
+  it('x-switchyard-timeout-ms caps every attempt: a hanging upstream answers 504 at the request deadline', async () => {
+    const started = Date.now();
+    const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-switchyard-timeout-ms': '400' },
+      body: JSON.stringify({ model: 'patient/hang', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(response.status).toBe(504);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(390);
+    expect(Date.now() - started).toBeLessThan(900);
+  });
+
   it('a body still arriving at total_ms is cut at the limit: 504, and the upstream is released', async () => {
     const started = Date.now();
     const response = await post('strict/trickle');
