@@ -111,7 +111,6 @@ class AttemptRun<T> {
     let stopped: UpstreamFailure | undefined;
     for (const link of chain) {
       if (link.on !== undefined && !link.on.has(triggerOf(this.lastClass))) continue;
-      if (stopped !== undefined && link.on === undefined) continue;
       const outcome = await this.tryRoute(link);
       if (outcome.kind === 'success') return outcome;
       if (outcome.kind === 'stop') {
