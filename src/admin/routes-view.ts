@@ -41,8 +41,8 @@ function keyView(key: RuntimeKey, now: number): KeyView {
     error_rate: Math.round(health.errorRate(now) * 1000) / 1000,
     latency_ms: health.latencyMs === undefined ? null : Math.round(health.latencyMs * 100) / 100,
     in_flight: health.inFlight,
-    remaining_requests: null,
-    remaining_tokens: null,
+    remaining_requests: key.quota.requestsLeft(now) ?? null,
+    remaining_tokens: key.quota.tokensLeft(now) ?? null,
     cooldown_until: wallClock(health.cooldownUntil, now),
     reason: health.reason,
   };

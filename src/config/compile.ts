@@ -101,7 +101,9 @@ function compileKeys(provider: ProviderConfig, keyOptional: boolean, path: strin
   if (provider.keys.length === 0) {
     if (keyOptional) {
       const secret = provider.type === 'simulator' ? 'default' : '';
-      return [{ id: 'default', secret, weight: 1, priority: 0, costPerMtok: undefined, health: context.health.forKey(provider.id, 'default'), allowModels: undefined, denyModels: undefined, limits: undefined }];
+      const health = context.health.forKey(provider.id, 'default');
+      const quota = context.health.quotaForKey(provider.id, 'default', undefined);
+      return [{ id: 'default', secret, weight: 1, priority: 0, costPerMtok: undefined, health, quota, allowModels: undefined, denyModels: undefined, limits: undefined }];
     }
     problems.push({ path: `${path}.keys`, message: `needs at least one key for type '${provider.type}'` });
     return [];
@@ -120,6 +122,7 @@ function compileKeys(provider: ProviderConfig, keyOptional: boolean, path: strin
       priority: 0,
       costPerMtok: undefined,
       health: context.health.forKey(provider.id, key.id),
+      quota: context.health.quotaForKey(provider.id, key.id, key.limits),
       allowModels: key.models ? new Set(key.models) : undefined,
       denyModels: key.deny_models ? new Set(key.deny_models) : undefined,
       limits: key.limits,

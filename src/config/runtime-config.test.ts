@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { QuotaTracker } from '../resilience/quota-tracker.js';
 import { RouteHealth } from '../resilience/route-health.js';
 import type { RuntimeKey } from './runtime-config.js';
 import { KeyPool } from './runtime-config.js';
@@ -11,6 +12,7 @@ function key(id: string, weight: number, allow?: string[], deny?: string[]): Run
     priority: 0,
     costPerMtok: undefined,
     health: new RouteHealth(),
+    quota: new QuotaTracker(),
     allowModels: allow ? new Set(allow) : undefined,
     denyModels: deny ? new Set(deny) : undefined,
     limits: undefined,

@@ -1,4 +1,5 @@
 import type { ProviderAdapter } from '../providers/spec.js';
+import type { QuotaTracker } from '../resilience/quota-tracker.js';
 import type { RouteHealth } from '../resilience/route-health.js';
 import type { Balancer, Candidate } from '../routing/balancers.js';
 import { createBalancer } from '../routing/balancers.js';
@@ -11,6 +12,8 @@ export interface RuntimeKey extends Candidate {
   readonly secret: string;
   readonly weight: number;
   readonly health: RouteHealth;
+  /** What is left of its quota, from provider headers and configured limits. */
+  readonly quota: QuotaTracker;
   readonly allowModels: ReadonlySet<string> | undefined;
   readonly denyModels: ReadonlySet<string> | undefined;
   readonly limits: { readonly rpm?: number | undefined; readonly tpm?: number | undefined } | undefined;

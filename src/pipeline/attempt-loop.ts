@@ -33,6 +33,7 @@ export interface Attempt {
 
 /** Per-request overrides of routing (SPEC section 3 headers). */
 export interface RoutingOverrides {
+
   strategy: Strategy | undefined;
   maxAttemptsPerTarget: number | undefined;
   timeoutMs: number | undefined;
@@ -90,6 +91,8 @@ class AttemptRun<T> {
     private readonly signals: RequestSignals,
     private readonly overrides: RoutingOverrides,
     private readonly operation: (attempt: Attempt) => Promise<AttemptResult<T>>,
+    /** The request's estimated tokens, input and output: a key whose quota cannot take it is passed over. */
+    private readonly estimatedTokens: number,
   ) {
     this.deadline = context.startedAt + (overrides.timeoutMs ?? config.routing.request_timeout_ms);
     signals.requestDeadline = this.deadline;
@@ -145,6 +148,12 @@ class AttemptRun<T> {
       if (this.isOutOfBudget()) return { kind: 'exhausted' };
       const key = provider.keyPool.balancer.pick({ candidates: keys, tried: triedKeys, now: performance.now(), random: Math.random(), sessionKey: this.overrides.sessionKey });
       if (key === undefined) return { kind: 'exhausted' };
+      if (!key.quota.hasRoomFor(this.estimatedTokens, key.health.inFlight, performance.now())) {
+        // The provider's own counters (or the configured limits) say it would answer 429: do not ask.
+        triedKeys ??= new Set();
+        triedKeys.add(key);
+        continue;
+      }
       const result = await this.attemptOnce(target, key, fallbackIndex);
       if (result.ok) return { kind: 'success', value: result.value };
       const failure = result.failure;
@@ -173,6 +182,7 @@ class AttemptRun<T> {
     const startedAt = performance.now();
     key.health.begin(startedAt);
     target.health.begin(startedAt);
+    key.quota.recordSent(startedAt, this.estimatedTokens);
     const adapterTarget: AdapterTarget = { model: target.model, baseUrl: target.provider.baseUrl, key, headers: target.provider.headers };
     let result: AttemptResult<T>;
     try {
@@ -280,7 +290,7 @@ function earliestAvailability(chain: readonly ChainLink[], now: number): number 
     for (const target of link.route.targets) {
       let keyAt: number | undefined;
       for (const key of target.provider.keyPool.eligible(target.model)) {
-        const at = key.health.availableAt(now);
+        const at = Math.max(key.health.availableAt(now), key.quota.roomAt(now));
         if (keyAt === undefined || at < keyAt) keyAt = at;
       }
       if (keyAt === undefined) continue;
@@ -328,6 +338,7 @@ export function runAttempts<T>(
   signals: RequestSignals,
   operation: (attempt: Attempt) => Promise<AttemptResult<T>>,
   overrides: RoutingOverrides = NO_OVERRIDES,
+  estimatedTokens = 0,
 ): Promise<T> {
-  return new AttemptRun(context, config, signals, overrides, operation).run(chain);
+  return new AttemptRun(context, config, signals, overrides, operation, estimatedTokens).run(chain);
 }

@@ -1,5 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import type { RuntimeProvider } from '../config/runtime-config.js';
+import type { RuntimeKey, RuntimeProvider } from '../config/runtime-config.js';
+import type { HeaderBag } from '../resilience/rate-limit-hints.js';
+import { readRateLimitHints } from '../resilience/rate-limit-hints.js';
 import type { UpstreamCall } from '../providers/spec.js';
 import type { BufferedResponse } from '../upstream/buffered-exchange.js';
 import type { UpstreamResponse, UpstreamTransport } from '../upstream/transport.js';
@@ -15,12 +17,19 @@ export interface SentCall {
 }
 
 /** Sends one call; a network failure or a non-2xx status comes back as a failure value. */
-export async function sendCall(transport: UpstreamTransport, provider: RuntimeProvider, call: UpstreamCall, signals: RequestSignals): Promise<AttemptResult<SentCall>> {
+/** Feeds a response's rate-limit headers, when it has any, to the key's quota tracker. */
+export function observeQuota(key: RuntimeKey, headers: HeaderBag): void {
+  if (headers['x-ratelimit-remaining-requests'] === undefined && headers['x-ratelimit-remaining-tokens'] === undefined && headers['anthropic-ratelimit-requests-remaining'] === undefined && headers['anthropic-ratelimit-tokens-remaining'] === undefined && headers['anthropic-ratelimit-input-tokens-remaining'] === undefined) return;
+  key.quota.observe(readRateLimitHints(headers, Date.now()), performance.now());
+}
+
+export async function sendCall(transport: UpstreamTransport, provider: RuntimeProvider, key: RuntimeKey, call: UpstreamCall, signals: RequestSignals): Promise<AttemptResult<SentCall>> {
   const signal = signals.beginAttempt(provider.timeouts);
   let response: UpstreamResponse;
   try {
     response = await transport.send(call, provider.timeouts, signal);
     signals.headersReceived();
+    observeQuota(key, response.headers);
   } catch (error) {
     return { ok: false, failure: networkFailure(classifyNetworkError(error, signals.timedOut, signals.clientGone)) };
   }
@@ -42,6 +51,7 @@ async function readErrorResponse(response: UpstreamResponse, provider: RuntimePr
 export async function callForJson(
   transport: UpstreamTransport,
   provider: RuntimeProvider,
+  key: RuntimeKey,
   call: UpstreamCall,
   signals: RequestSignals,
   context: RequestContext,
@@ -54,6 +64,7 @@ export async function callForJson(
     return { ok: false, failure: networkFailure(classifyNetworkError(error, signals.timedOut, signals.clientGone)) };
   }
   context.upstreamMs += performance.now() - startedAt;
+  observeQuota(key, response.headers);
   const bytes = response.body;
   if (response.status >= 400) {
     return { ok: false, failure: httpFailure(response.status, provider.adapter.parseError(response.status, bytes.toString('utf8')), response.headers) };

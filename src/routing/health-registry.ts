@@ -1,3 +1,5 @@
+import type { ConfiguredLimits } from '../resilience/quota-tracker.js';
+import { QuotaTracker } from '../resilience/quota-tracker.js';
 import type { CircuitPolicy } from '../resilience/route-health.js';
 import { RouteHealth } from '../resilience/route-health.js';
 
@@ -16,6 +18,7 @@ export interface HealthSubject {
  */
 export class HealthRegistry {
   private readonly records = new Map<string, { subject: HealthSubject; health: RouteHealth }>();
+  private readonly quotas = new Map<string, QuotaTracker>();
 
   constructor(
     private readonly policy: CircuitPolicy,
@@ -24,6 +27,19 @@ export class HealthRegistry {
 
   forKey(provider: string, keyId: string): RouteHealth {
     return this.record({ kind: 'key', provider, name: keyId });
+  }
+
+  /** A key's quota tracker, with its configured limits brought up to date. */
+  quotaForKey(provider: string, keyId: string, limits: ConfiguredLimits | undefined): QuotaTracker {
+    const id = `${provider}\u0000${keyId}`;
+    let quota = this.quotas.get(id);
+    if (quota === undefined) {
+      quota = new QuotaTracker(limits);
+      this.quotas.set(id, quota);
+    } else {
+      quota.limits = limits;
+    }
+    return quota;
   }
 
   forTarget(provider: string, model: string): RouteHealth {

@@ -55,6 +55,15 @@ function takeFallbacks(body: Record<string, unknown>): string[] | undefined {
   return fallbacks;
 }
 
+/**
+ * A cheap upper estimate of a request's tokens for quota checks: a token is about four bytes of
+ * the JSON body, plus the output it may ask for. (Budgets use a real count; this only steers.)
+ */
+function estimateTokens(request: FastifyRequest, maxOutputTokens: number | null): number {
+  const length = Number(request.headers['content-length']);
+  return (Number.isFinite(length) ? Math.ceil(length / 4) : 0) + (maxOutputTokens ?? 0);
+}
+
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 /** Writes a successful proxied JSON response straight to the socket: one writeHead, one end. */
@@ -106,10 +115,11 @@ async function chatCompletions(gateway: Gateway, context: RequestContext, signal
   const chain = buildChain(config, resolveModel(config, body.model), takeFallbacks(body));
 
   if (context.stream) {
-    await streamChat(gateway, config, chain, context, body, signals, reply, overrides);
+    await streamChat(gateway, config, chain, context, body, signals, reply, overrides, estimateTokens(request, body.max_completion_tokens ?? body.max_tokens ?? config.governance.default_max_output_tokens));
     return;
   }
-  const payload = await runAttempts(context, config, chain, signals, (attempt) => completeChat(gateway, context, body, signals, attempt), overrides);
+  const estimate = estimateTokens(request, body.max_completion_tokens ?? body.max_tokens ?? config.governance.default_max_output_tokens);
+  const payload = await runAttempts(context, config, chain, signals, (attempt) => completeChat(gateway, context, body, signals, attempt), overrides, estimate);
   sendProxied(reply, context, payload);
 }
 
@@ -122,6 +132,7 @@ async function streamChat(
   signals: RequestSignals,
   reply: FastifyReply,
   overrides: RoutingOverrides,
+  estimate: number,
 ): Promise<void> {
   const writer = new OpenAIStreamWriter(body.stream_options?.include_usage === true);
   const commit = (committed: RequestContext) => {
@@ -131,7 +142,7 @@ async function streamChat(
     reply.raw.writeHead(200, headers);
     return reply.raw;
   };
-  await runAttempts(context, config, chain, signals, (attempt) => streamChatAttempt(gateway.transport, chatCall(body, attempt, context), attempt, signals, context, writer, commit), overrides);
+  await runAttempts(context, config, chain, signals, (attempt) => streamChatAttempt(gateway.transport, chatCall(body, attempt, context), attempt, signals, context, writer, commit), overrides, estimate);
   if (signals.clientGone && !reply.sent) {
     context.errorCode = 'client_closed';
     reply.hijack();
@@ -141,7 +152,7 @@ async function streamChat(
 
 async function completeChat(gateway: Gateway, context: RequestContext, body: ChatRequest, signals: RequestSignals, attempt: Attempt): Promise<AttemptResult<Buffer | string>> {
   const adapter = attempt.target.provider.adapter;
-  const result = await callForJson(gateway.transport, attempt.target.provider, chatCall(body, attempt, context), signals, context, attempt.startedAt);
+  const result = await callForJson(gateway.transport, attempt.target.provider, attempt.key, chatCall(body, attempt, context), signals, context, attempt.startedAt);
   if (!result.ok) return result;
   const { response, usage } = adapter.chatResponse(result.value.json, attempt.adapterTarget);
   context.usage = usage;
@@ -154,13 +165,13 @@ async function embeddings(gateway: Gateway, context: RequestContext, signals: Re
   const body = validateEmbeddingsRequest(request.body);
   context.requestedModel = body.model;
   const chain = buildChain(config, resolveModel(config, body.model), takeFallbacks(body));
-  const payload = await runAttempts(context, config, chain, signals, (attempt) => embedOnce(gateway, context, body, signals, attempt), readRoutingOverrides(request.headers));
+  const payload = await runAttempts(context, config, chain, signals, (attempt) => embedOnce(gateway, context, body, signals, attempt), readRoutingOverrides(request.headers), estimateTokens(request, 0));
   sendProxied(reply, context, payload);
 }
 
 async function embedOnce(gateway: Gateway, context: RequestContext, body: EmbeddingsRequest, signals: RequestSignals, attempt: Attempt): Promise<AttemptResult<Buffer | string>> {
   const provider = attempt.target.provider;
-  const result = await callForJson(gateway.transport, provider, embeddingsCall(body, attempt, context), signals, context, attempt.startedAt);
+  const result = await callForJson(gateway.transport, provider, attempt.key, embeddingsCall(body, attempt, context), signals, context, attempt.startedAt);
   if (!result.ok) return result;
   const { response, usage } = (provider.adapter.embeddingsResponse as NonNullable<typeof provider.adapter.embeddingsResponse>)(result.value.json, attempt.adapterTarget);
   context.usage = usage;
