@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { RuntimeConfig } from './config/runtime-config.js';
 import type { RequestContext } from './pipeline/request-context.js';
 import type { RequestSignals } from './pipeline/request-signals.js';
+import { isRescoring } from './routing/balancers.js';
 import { UpstreamTransport } from './upstream/transport.js';
 
 /**
@@ -14,6 +15,13 @@ export const DEADLINE_SWEEP_MS = 50;
 function sweepDeadlines(inFlight: ReadonlySet<RequestSignals>): void {
   const now = performance.now();
   for (const signals of inFlight) signals.checkDeadlines(now);
+}
+
+function rescoreRoutes(gateway: Gateway): void {
+  const config = gateway.config;
+  const now = performance.now();
+  for (const group of config.groups.values()) if (isRescoring(group.balancer)) group.balancer.recompute(now);
+  for (const provider of config.providers.values()) if (isRescoring(provider.keyPool.balancer)) provider.keyPool.balancer.recompute(now);
 }
 
 /** Told about every data-plane request once it has ended (usage settlement, request log, metrics). */
@@ -36,7 +44,12 @@ export class Gateway {
     this.transport = transport;
     this.deadlineSweep = setInterval(sweepDeadlines, DEADLINE_SWEEP_MS, this.inFlight);
     this.deadlineSweep.unref();
+    this.rescoring = setInterval(rescoreRoutes, config.routing.adaptive.interval_ms, this);
+    this.rescoring.unref();
   }
+
+  /** Recomputes adaptive scores every `routing.adaptive.interval_ms`, off the request path. */
+  private readonly rescoring: NodeJS.Timeout;
 
   get config(): RuntimeConfig {
     return this.current;
@@ -78,6 +91,7 @@ export class Gateway {
 
   async close(): Promise<void> {
     clearInterval(this.deadlineSweep);
+    clearInterval(this.rescoring);
     await this.transport.close();
   }
 }

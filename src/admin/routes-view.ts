@@ -1,6 +1,23 @@
 import { performance } from 'node:perf_hooks';
-import type { RuntimeConfig, RuntimeKey, RuntimeProvider } from '../config/runtime-config.js';
+import type { RuntimeConfig, RuntimeKey, RuntimeProvider, RuntimeRoute } from '../config/runtime-config.js';
 import type { RouteHealth } from '../resilience/route-health.js';
+import type { AdaptiveExplanation } from '../routing/adaptive-balancer.js';
+import { AdaptiveBalancer } from '../routing/adaptive-balancer.js';
+
+/** The adaptive strategy's account of a route: its score, each factor, expected vs actual share. */
+type AdaptiveView = Omit<AdaptiveExplanation, 'id' | 'state' | 'last_transition'>;
+
+function adaptiveViews(balancer: object, candidates: readonly { id: string }[], now: number): Map<string, AdaptiveView> {
+  const views = new Map<string, AdaptiveView>();
+  if (!(balancer instanceof AdaptiveBalancer)) return views;
+  for (const { id, state: _state, last_transition: _transition, ...view } of (balancer as AdaptiveBalancer<never>).explain(candidates as never[], now)) views.set(id, view);
+  return views;
+}
+
+function lastTransition(health: RouteHealth, now: number): { at: string; reason: string } | null {
+  if (health.lastTransitionAt === 0) return null;
+  return { at: new Date(Date.now() - (now - health.lastTransitionAt)).toISOString(), reason: health.lastTransitionReason };
+}
 
 export interface KeyView {
   id: string;
@@ -13,6 +30,8 @@ export interface KeyView {
   remaining_tokens: number | null;
   cooldown_until: string | null;
   reason: string;
+  last_transition: { at: string; reason: string } | null;
+  adaptive?: AdaptiveView;
 }
 
 export interface TargetView {
@@ -22,6 +41,8 @@ export interface TargetView {
   state: string;
   weight: number;
   reason: string;
+  last_transition: { at: string; reason: string } | null;
+  adaptive?: AdaptiveView;
   keys: KeyView[];
 }
 
@@ -31,9 +52,18 @@ function wallClock(monotonicMs: number, now: number): string | null {
   return new Date(Date.now() + (monotonicMs - now)).toISOString();
 }
 
-function keyView(key: RuntimeKey, now: number): KeyView {
+function keyView(key: RuntimeKey, now: number, adaptive: AdaptiveView | undefined): KeyView {
   const health = key.health;
   health.available(now); // moves a key whose cooldown has passed to recovering before it is shown
+  return {
+    ...keyFigures(key, now),
+    last_transition: lastTransition(health, now),
+    ...(adaptive === undefined ? {} : { adaptive }),
+  };
+}
+
+function keyFigures(key: RuntimeKey, now: number): Omit<KeyView, 'last_transition' | 'adaptive'> {
+  const health = key.health;
   return {
     id: key.id,
     state: health.state,
@@ -48,16 +78,21 @@ function keyView(key: RuntimeKey, now: number): KeyView {
   };
 }
 
-function targetView(group: string | null, provider: RuntimeProvider, model: string | null, weight: number, health: RouteHealth | undefined, now: number): TargetView {
-  const keys = (model === null ? provider.keyPool.keys : provider.keyPool.eligible(model)).map((key) => keyView(key, now));
+function targetView(group: RuntimeRoute | null, provider: RuntimeProvider, model: string | null, weight: number, health: RouteHealth | undefined, now: number): TargetView {
+  const pool = model === null ? provider.keyPool.keys : provider.keyPool.eligible(model);
+  const keyAdaptive = adaptiveViews(provider.keyPool.balancer, pool, now);
+  const keys = pool.map((key) => keyView(key, now, keyAdaptive.get(key.id)));
   health?.available(now);
+  const adaptive = group === null ? undefined : adaptiveViews(group.balancer, group.targets, now).get(`${provider.id}/${model ?? ''}`);
   return {
-    group,
+    group: group?.name ?? null,
     provider: provider.id,
     model,
     state: health?.state ?? 'healthy',
     weight,
     reason: health?.reason ?? 'no requests have gone to this provider through a model group yet',
+    last_transition: health === undefined ? null : lastTransition(health, now),
+    ...(adaptive === undefined ? {} : { adaptive }),
     keys,
   };
 }
@@ -69,7 +104,7 @@ export function routesView(config: RuntimeConfig): { targets: TargetView[] } {
   const covered = new Set<string>();
   for (const group of config.groups.values()) {
     for (const target of group.targets) {
-      targets.push(targetView(group.name, target.provider, target.model, target.weight, target.health, now));
+      targets.push(targetView(group, target.provider, target.model, target.weight, target.health, now));
       covered.add(target.provider.id);
     }
   }

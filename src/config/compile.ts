@@ -86,7 +86,7 @@ function compileProviders(list: readonly ProviderConfig[], context: CompileConte
       adapter,
       baseUrl,
       headers: provider.headers,
-      keyPool: new KeyPool(keys, strategy),
+      keyPool: new KeyPool(keys, strategy, { adaptive: context.config.routing.adaptive }),
       timeouts: timeoutsSchema.parse(provider.timeouts ?? {}),
       retry: retrySchema.parse(provider.retry ?? {}),
       strategy,
@@ -158,7 +158,7 @@ function compileGroups(list: readonly ModelGroupConfig[], providers: ReadonlyMap
       });
     });
     const strategy: Strategy = group.strategy ?? context.config.routing.strategy;
-    groups.set(group.name, { name: group.name, strategy, targets, balancer: createBalancer<RuntimeTarget>(strategy), fallbacks: group.fallbacks.map(compileFallback) });
+    groups.set(group.name, { name: group.name, strategy, targets, balancer: createBalancer<RuntimeTarget>(strategy, { adaptive: context.config.routing.adaptive }), fallbacks: group.fallbacks.map(compileFallback) });
   });
   return groups;
 }

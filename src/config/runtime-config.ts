@@ -1,7 +1,7 @@
 import type { ProviderAdapter } from '../providers/spec.js';
 import type { QuotaTracker } from '../resilience/quota-tracker.js';
 import type { RouteHealth } from '../resilience/route-health.js';
-import type { Balancer, Candidate } from '../routing/balancers.js';
+import type { Balancer, BalancerOptions, Candidate } from '../routing/balancers.js';
 import { createBalancer } from '../routing/balancers.js';
 import type { HealthRegistry } from '../routing/health-registry.js';
 import type { Config, FallbackTrigger, RetryPolicy, Strategy, Timeouts } from './schema.js';
@@ -27,9 +27,9 @@ export class KeyPool {
   readonly balancer: Balancer<RuntimeKey>;
   private readonly byModel = new Map<string, readonly RuntimeKey[]>();
 
-  constructor(keys: readonly RuntimeKey[], strategy: Strategy) {
+  constructor(keys: readonly RuntimeKey[], strategy: Strategy, options?: BalancerOptions) {
     this.keys = keys;
-    this.balancer = createBalancer<RuntimeKey>(strategy);
+    this.balancer = createBalancer<RuntimeKey>(strategy, options);
   }
 
   /** Keys that may serve `model` and are not drained (weight > 0), in a stable order. */

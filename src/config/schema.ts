@@ -113,12 +113,23 @@ const queueSchema = z.strictObject({
   max_size: nonNegativeInt.default(1_000),
 });
 
+const adaptiveSchema = z.strictObject({
+  interval_ms: milliseconds.default(1_000),
+  error_exponent: numberish.pipe(z.number().min(0)).default(2),
+  latency_exponent: numberish.pipe(z.number().min(0)).default(1),
+  load_exponent: numberish.pipe(z.number().min(0)).default(0.5),
+  utilisation_threshold: numberish.pipe(z.number().min(0).lt(1)).default(0.8),
+  weight_floor: numberish.pipe(z.number().gt(0).max(1)).default(0.02),
+  recovery_ramp_ms: nonNegativeInt.default(15_000),
+});
+
 const routingSchema = z.strictObject({
   strategy: strategySchema.default('adaptive'),
   max_total_attempts: positiveInt.default(10),
   /** Deadline for a whole request across attempts and fallbacks (x-switchyard-timeout-ms overrides). */
   request_timeout_ms: milliseconds.default(600_000),
   circuit: circuitSchema.default(circuitSchema.parse({})),
+  adaptive: adaptiveSchema.default(adaptiveSchema.parse({})),
   queue: queueSchema.default(queueSchema.parse({})),
 });
 

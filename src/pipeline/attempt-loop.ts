@@ -211,8 +211,9 @@ class AttemptRun<T> {
         key.health.cancel();
         target.health.cancel();
       } else {
-        key.health.succeed(now, durationMs);
-        target.health.succeed(now, durationMs);
+        const latency = normalisedLatency(durationMs, this.context.usage?.output_tokens ?? 0);
+        key.health.succeed(now, latency);
+        target.health.succeed(now, latency);
       }
       this.context.attempts.push({ ...base, status: 200, outcome: 'ok', reason: 'ok' });
       return;
@@ -281,6 +282,14 @@ class AttemptRun<T> {
       headers: { 'retry-after': String(retryAfter) },
     });
   }
+}
+
+/**
+ * Latency normalised for output length: milliseconds per "unit" of the first token plus every
+ * 256 output tokens, so routes that give long answers are not taken for slow ones.
+ */
+export function normalisedLatency(durationMs: number, outputTokens: number): number {
+  return durationMs / (1 + outputTokens / 256);
 }
 
 /** The earliest time any target of the chain, and one of its keys, may be used again. */

@@ -1,3 +1,5 @@
+import type { AdaptivePolicy } from './adaptive-balancer.js';
+import { AdaptiveBalancer } from './adaptive-balancer.js';
 import type { Strategy } from '../config/schema.js';
 import { WeightedSet } from './weighted-set.js';
 import { rendezvousScore, sessionHashPrefix } from './rendezvous.js';
@@ -69,6 +71,17 @@ export interface Balancer<C extends Candidate> {
 export interface BalancerOptions {
   /** Width of the lowest-latency band: 0.25 (default) = within 25% of the fastest. */
   latencyTolerance?: number;
+  /** Scoring of the adaptive strategy. */
+  adaptive?: AdaptivePolicy;
+}
+
+/** A balancer that rescores its routes periodically (adaptive); the gateway calls this every interval. */
+export interface RescoringBalancer {
+  recompute(now: number): void;
+}
+
+export function isRescoring(balancer: object): balancer is RescoringBalancer {
+  return typeof (balancer as Partial<RescoringBalancer>).recompute === 'function';
 }
 
 const DEFAULT_LATENCY_TOLERANCE = 0.25;
@@ -77,7 +90,7 @@ const DEFAULT_LATENCY_TOLERANCE = 0.25;
 export function createBalancer<C extends Candidate>(strategy: Strategy, options?: BalancerOptions): Balancer<C> {
   switch (strategy) {
     case 'adaptive':
-      return new AdaptiveBalancer<C>();
+      return new AdaptiveBalancer<C>(options?.adaptive);
     case 'weighted':
       return new WeightedBalancer<C>();
     case 'round-robin':
@@ -160,8 +173,6 @@ class WeightedBalancer<C extends Candidate> implements Balancer<C> {
   }
 }
 
-/** Health-scored picking comes later; until then adaptive behaves exactly like weighted. */
-class AdaptiveBalancer<C extends Candidate> extends WeightedBalancer<C> {}
 
 /**
  * nginx's smooth weighted round-robin: each pick adds every eligible candidate's weight to its

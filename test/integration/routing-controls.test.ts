@@ -149,7 +149,19 @@ describe('GET /admin/v1/routes', () => {
       remaining_tokens: null,
       cooldown_until: null,
       reason: expect.any(String),
+      last_transition: null,
+      // The default strategy is adaptive: the view says how it scores the key.
+      adaptive: {
+        score: expect.any(Number),
+        effective_weight: expect.any(Number),
+        factors: { error: 1, latency: 1, utilisation: 1, load: expect.any(Number), recovery: 1 },
+        expected_share: 1,
+        // null until the first scoring interval has passed since the picks
+        actual_share: (chatTarget?.keys[0] as { adaptive?: { actual_share?: unknown } } | undefined)?.adaptive?.actual_share,
+      },
     });
+    const actualShare = (chatTarget?.keys[0] as { adaptive: { actual_share: unknown } }).adaptive.actual_share;
+    expect(actualShare === null || typeof actualShare === 'number').toBe(true);
     const limited = view.targets.find((target) => target.provider === 'limited');
     expect(limited?.keys[0]?.state).toBe('failed');
     expect(limited?.keys[0]?.reason).toMatch(/rate limit/i);
