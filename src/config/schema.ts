@@ -100,6 +100,7 @@ const circuitSchema = z.strictObject({
   min_samples: positiveInt.default(10),
   degraded_error_rate: numberish.pipe(z.number().gt(0).max(1)).default(0.1),
   decay_ms: milliseconds.default(30_000),
+  latency_decay_ms: milliseconds.default(3_000),
   cooldown_ms: milliseconds.default(5_000),
   max_cooldown_ms: milliseconds.default(300_000),
   probe_concurrency: positiveInt.default(1),
@@ -116,7 +117,7 @@ const queueSchema = z.strictObject({
 const adaptiveSchema = z.strictObject({
   interval_ms: milliseconds.default(1_000),
   error_exponent: numberish.pipe(z.number().min(0)).default(2),
-  latency_exponent: numberish.pipe(z.number().min(0)).default(1),
+  latency_exponent: numberish.pipe(z.number().min(0)).default(2),
   load_exponent: numberish.pipe(z.number().min(0)).default(0.5),
   utilisation_threshold: numberish.pipe(z.number().min(0).lt(1)).default(0.8),
   weight_floor: numberish.pipe(z.number().gt(0).max(1)).default(0.02),

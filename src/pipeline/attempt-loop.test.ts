@@ -68,7 +68,9 @@ describe('the attempt loop', () => {
     ['5xx then success within max_attempts', 'b/m', { 'b/k1': [503, 'ok'] }, ['b/k1', 'b/k1'], 'ok via b/k1'],
     ['a reset is transient too', 'b/m', { 'b/k1': ['reset', 'ok'] }, ['b/k1', 'b/k1'], 'ok via b/k1'],
     ['a client error is passed through, not retried', 'group', { 'a/k1': [422] }, ['a/k1'], '422 invalid_request'],
-    ['a target exhausted moves to the next target of the group, then the fallback', 'group', { 'a/k1': [503], 'a/k2': [503], 'b/k1': [500] }, ['a/k1', 'a/k2', 'a/k1', 'b/k1', 'b/k1', 'c/k1'], 'ok via c/k1'],
+    ['a target exhausted moves to the next target of the group, then the fallback', 'group', { 'a/k1': [503], 'a/k2': [503], 'b/k1': [500] }, ['a/k1', 'a/k2', 'a/k2', 'b/k1', 'b/k1', 'c/k1'], 'ok via c/k1'],
+    ['keys set aside after transient failures are reused once every key has failed', 'a/m', { 'a/k1': [503, 'ok'], 'a/k2': [503, 'ok'] }, ['a/k1', 'a/k2', 'a/k2'], 'ok via a/k2'],
+    ['a key that failed transiently is not asked again while another is untried', 'a/m', { 'a/k1': [503] }, ['a/k1', 'a/k2'], 'ok via a/k2'],
     ['a context-window refusal skips plain fallbacks and takes the one meant for it', 'long-context', { 'b/k1': ['context'] }, ['b/k1', 'c/k1'], 'ok via c/k1'],
     ['a context-window refusal with no fallback for it is the client’s 400', 'a/m', { 'a/k1': ['context'] }, ['a/k1'], '400 invalid_request'],
   ])('%s', async (_name, model, script, expectedTried, expectedResult) => {

@@ -143,10 +143,17 @@ class AttemptRun<T> {
     const keys = provider.keyPool.eligible(target.model);
     const maxTransient = this.overrides.maxAttemptsPerTarget ?? provider.retry.max_attempts;
     let triedKeys: Set<RuntimeKey> | undefined;
+    /** Keys set aside after a transient failure: a retry prefers the others, and reuses these only when none is left. */
+    let setAside: Set<RuntimeKey> | undefined;
     let transientFailures = 0;
     for (;;) {
       if (this.isOutOfBudget()) return { kind: 'exhausted' };
-      const key = provider.keyPool.balancer.pick({ candidates: keys, tried: triedKeys, now: performance.now(), random: Math.random(), sessionKey: this.overrides.sessionKey });
+      let key = provider.keyPool.balancer.pick({ candidates: keys, tried: triedKeys, now: performance.now(), random: Math.random(), sessionKey: this.overrides.sessionKey });
+      if (key === undefined && setAside !== undefined && setAside.size > 0 && triedKeys !== undefined) {
+        for (const reusable of setAside) triedKeys.delete(reusable);
+        setAside.clear();
+        key = provider.keyPool.balancer.pick({ candidates: keys, tried: triedKeys, now: performance.now(), random: Math.random(), sessionKey: this.overrides.sessionKey });
+      }
       if (key === undefined) return { kind: 'exhausted' };
       if (!key.quota.hasRoomFor(this.estimatedTokens, key.health.inFlight, performance.now())) {
         // The provider's own counters (or the configured limits) say it would answer 429: do not ask.
@@ -164,6 +171,10 @@ class AttemptRun<T> {
         transientFailures++;
         if (transientFailures >= maxTransient) return { kind: 'exhausted' };
         await this.backOff(provider.retry, transientFailures - 1);
+        triedKeys ??= new Set();
+        triedKeys.add(key);
+        setAside ??= new Set();
+        setAside.add(key);
         continue;
       }
       if (failure.failureClass === 'key_rejected') this.hardFailure = true;

@@ -358,10 +358,10 @@ const scenarios: Scenario[] = [
     name: 'latency is a decayed average of successful attempts',
     steps: [
       { at: 0, event: 'ok', latencyMs: 100, expect: { latencyMs: 100 } },
-      // One half-life later the first sample weighs 0.5: (50 + 400) / 1.5.
-      { at: 30_000, event: 'ok', latencyMs: 400, expect: { latencyMs: 300 } },
-      { at: 30_000, event: 'transient', expect: { latencyMs: 300 } },
-      { at: 30_000, event: 'ok', latencyMs: Number.NaN, expect: { latencyMs: 300 } },
+      // One latency half-life (3 s) later the first sample weighs 0.5: (50 + 400) / 1.5.
+      { at: 3_000, event: 'ok', latencyMs: 400, expect: { latencyMs: 300 } },
+      { at: 3_000, event: 'transient', expect: { latencyMs: 300 } },
+      { at: 3_000, event: 'ok', latencyMs: Number.NaN, expect: { latencyMs: 300 } },
     ],
   },
   {
@@ -418,6 +418,7 @@ describe('RouteHealth', () => {
       min_samples: 10,
       degraded_error_rate: 0.1,
       decay_ms: 30_000,
+      latency_decay_ms: 3_000,
       cooldown_ms: 5_000,
       max_cooldown_ms: 300_000,
       probe_concurrency: 1,

@@ -54,6 +54,8 @@ export interface CircuitPolicy {
   degraded_error_rate: number;
   /** Half-life of the error-rate and latency averages. */
   decay_ms: number;
+  /** half-life of the latency average: shorter, so a route that turns slow is noticed within seconds (default 3000) */
+  latency_decay_ms: number;
   /** First cooldown after tripping … */
   cooldown_ms: number;
   /** … doubled on each failed probe, up to this. */
@@ -70,6 +72,7 @@ export const DEFAULT_CIRCUIT_POLICY: CircuitPolicy = Object.freeze({
   min_samples: 10,
   degraded_error_rate: 0.1,
   decay_ms: 30_000,
+  latency_decay_ms: 3_000,
   cooldown_ms: 5_000,
   max_cooldown_ms: 300_000,
   probe_concurrency: 1,
@@ -344,10 +347,11 @@ export class RouteHealth {
     // Not after the last update (or a clock that stepped back): nothing has aged.
     if (!(elapsed > 0)) return;
     const keep = this.policy.decay_ms > 0 ? 2 ** (-elapsed / this.policy.decay_ms) : 0;
+    const keepLatency = this.policy.latency_decay_ms > 0 ? 2 ** (-elapsed / this.policy.latency_decay_ms) : 0;
     this.attemptWeight *= keep;
     this.failureWeight *= keep;
-    this.latencyWeight *= keep;
-    this.latencyWeightedSum *= keep;
+    this.latencyWeight *= keepLatency;
+    this.latencyWeightedSum *= keepLatency;
     this.decayedAt = now;
   }
 

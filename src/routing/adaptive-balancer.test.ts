@@ -51,7 +51,8 @@ describe('AdaptiveBalancer scoring', () => {
     expect(explained.clean?.score).toBe(1);
     expect(explained.erroring?.factors.error).toBe(0.25);
     expect(explained.erroring?.score).toBe(0.25);
-    expect(explained.slow?.factors.latency).toBe(0.1);
+    // (100 / 1000) ^ latency_exponent 2
+    expect(explained.slow?.factors.latency).toBe(0.01);
     expect(explained['near-quota']?.factors.utilisation).toBe(0.5);
     // Nothing available starves: the floor keeps a trickle going for exploration.
     expect(explained.broken?.score).toBe(DEFAULT_ADAPTIVE_POLICY.weight_floor);

@@ -7,8 +7,8 @@ import type { Balancer, Candidate, PickInput } from './balancers.js';
  * | factor       | from                                                     | value                                                      |
  * | ------------ | -------------------------------------------------------- | ---------------------------------------------------------- |
  * | error        | the route's time-decayed error rate e                    | (1 − e) ^ error_exponent                                   |
- * | latency      | decayed latency normalised for output length (ms per     | (best of the group / own) ^ latency_exponent; 1 with no data |
- * |              | first token + 256 output tokens), against the fastest     | yet, so new routes are measured                            |
+ * | latency      | decayed latency (3 s half-life) normalised for output    | (best of the group / own) ^ latency_exponent; 1 with no data |
+ * |              | length (ms per first token + 256 output tokens)          | yet, so new routes are measured                            |
  * | utilisation  | share u of the known quota used (provider headers,        | 1 below utilisation_threshold, then falls linearly to 0 at |
  * |              | configured limits)                                       | u = 1                                                      |
  * | load         | requests in flight against the group's mean              | ((1 + mean) / (1 + own)) ^ load_exponent, at most 1         |
@@ -32,7 +32,7 @@ export interface AdaptivePolicy {
 export const DEFAULT_ADAPTIVE_POLICY: AdaptivePolicy = Object.freeze({
   interval_ms: 1_000,
   error_exponent: 2,
-  latency_exponent: 1,
+  latency_exponent: 2,
   load_exponent: 0.5,
   utilisation_threshold: 0.8,
   weight_floor: 0.02,
