@@ -92,6 +92,24 @@ describe('AdaptiveBalancer scoring', () => {
     expect(explained.map((line) => line.actual_share)).toEqual([0.5, 0.5]);
   });
 
+  it('sees a route turn slow from its requests in flight, before they complete (Little’s law)', () => {
+    const balancer = new AdaptiveBalancer<FakeRoute>();
+    const slowing = route('slowing', { latencyMs: 80 });
+    const steady = route('steady', { latencyMs: 80 });
+    const routes = [slowing, steady];
+    balancer.explain(routes, 0); // scores the group first at t = 0
+    for (let step = 0; step < 100; step++) balancer.pick({ candidates: routes, tried: undefined, now: 500, random: (step + 0.5) / 100, sessionKey: undefined });
+    // 50 picks each over the last second; the slowing route now holds 40 requests open, the steady one 4.
+    (slowing.health as { inFlight: number }).inFlight = 40;
+    (steady.health as { inFlight: number }).inFlight = 4;
+    balancer.recompute(1_000);
+    const [slow, fast] = balancer.explain(routes, 1_000);
+    // 40 in flight at 50 per second → 800 ms against 80 ms: (80 / 800)² = 0.01, under the floor.
+    expect(slow?.factors.latency).toBe(0.01);
+    expect(fast?.factors.latency).toBe(1);
+    expect(slow?.score).toBe(DEFAULT_ADAPTIVE_POLICY.weight_floor);
+  });
+
   it('skips tried routes and draws among the rest by score', () => {
     const balancer = new AdaptiveBalancer<FakeRoute>();
     const routes = [route('a'), route('b')];

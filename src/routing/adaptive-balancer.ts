@@ -7,8 +7,8 @@ import type { Balancer, Candidate, PickInput } from './balancers.js';
  * | factor       | from                                                     | value                                                      |
  * | ------------ | -------------------------------------------------------- | ---------------------------------------------------------- |
  * | error        | the route's time-decayed error rate e                    | (1 − e) ^ error_exponent                                   |
- * | latency      | decayed latency (3 s half-life) normalised for output    | (best of the group / own) ^ latency_exponent; 1 with no data |
- * |              | length (ms per first token + 256 output tokens)          | yet, so new routes are measured                            |
+ * | latency      | the larger of the decayed latency (3 s half-life, ms per  | (best of the group / own) ^ latency_exponent; 1 with no data |
+ * |              | first token + 256 output tokens) and in-flight ÷ rate    | yet, so new routes are measured                            |
  * | utilisation  | share u of the known quota used (provider headers,        | 1 below utilisation_threshold, then falls linearly to 0 at |
  * |              | configured limits)                                       | u = 1                                                      |
  * | load         | requests in flight against the group's mean              | ((1 + mean) / (1 + own)) ^ load_exponent, at most 1         |
@@ -78,6 +78,8 @@ class ScoreTable {
   /** Picks since the last recompute, and the share each got over the interval before. */
   readonly picks: Float64Array;
   readonly lastShare: Float64Array;
+  /** Picks per millisecond over the last interval, for the in-flight latency estimate. */
+  readonly lastRate: Float64Array;
   hasLastShare = false;
   computedAt = Number.NEGATIVE_INFINITY;
 
@@ -86,6 +88,7 @@ class ScoreTable {
     this.cumulative = new Float64Array(size);
     this.picks = new Float64Array(size);
     this.lastShare = new Float64Array(size);
+    this.lastRate = new Float64Array(size);
     this.factors = Array.from({ length: size }, () => ({ error: 1, latency: 1, utilisation: 1, load: 1, recovery: 1 }));
   }
 }
@@ -165,13 +168,14 @@ export class AdaptiveBalancer<C extends Candidate> implements Balancer<C> {
   }
 
   private score(candidates: readonly C[], table: ScoreTable, now: number): void {
-    recordShares(table);
-    const { bestLatency, meanInFlight } = groupFigures(candidates);
+    recordShares(table, now);
+    const latencies = currentLatencies(candidates, table);
+    const { bestLatency, meanInFlight } = groupFigures(candidates, latencies);
     let total = 0;
     for (let index = 0; index < candidates.length; index++) {
       const candidate = candidates[index] as C;
       const factors = table.factors[index] as AdaptiveFactors;
-      this.scoreFactors(candidate, factors, now, bestLatency, meanInFlight);
+      this.scoreFactors(candidate, factors, now, latencies[index], bestLatency, meanInFlight);
       const score = Math.max(this.policy.weight_floor, Math.min(1, factors.error * factors.latency * factors.utilisation * factors.load * factors.recovery));
       const weight = candidate.health.available(now) ? candidate.weight * score : 0;
       table.weights[index] = weight;
@@ -182,12 +186,11 @@ export class AdaptiveBalancer<C extends Candidate> implements Balancer<C> {
     table.computedAt = now;
   }
 
-  private scoreFactors(candidate: C, factors: AdaptiveFactors, now: number, bestLatency: number | undefined, meanInFlight: number): void {
+  private scoreFactors(candidate: C, factors: AdaptiveFactors, now: number, latency: number | undefined, bestLatency: number | undefined, meanInFlight: number): void {
     const policy = this.policy;
     const health = candidate.health as ScoringHealth & Candidate['health'];
     const errorRate = health.errorRate?.(now) ?? 0;
     factors.error = (1 - Math.min(1, Math.max(0, errorRate))) ** policy.error_exponent;
-    const latency = health.latencyMs;
     factors.latency = latency === undefined || bestLatency === undefined || latency <= 0 ? 1 : (bestLatency / latency) ** policy.latency_exponent;
     const used = (candidate as unknown as { quota?: ScoringQuota }).quota?.utilisation?.(now);
     factors.utilisation = used === undefined || used <= policy.utilisation_threshold ? 1 : Math.max(0, (1 - used) / (1 - policy.utilisation_threshold));
@@ -205,26 +208,44 @@ function recoveryRamp(health: ScoringHealth, now: number, policy: AdaptivePolicy
   return elapsed >= policy.recovery_ramp_ms ? 1 : Math.max(policy.weight_floor, elapsed / policy.recovery_ramp_ms);
 }
 
-function groupFigures(candidates: readonly Candidate[]): { bestLatency: number | undefined; meanInFlight: number } {
+/**
+ * Each route's latency as the scorer sees it: the larger of its decayed average of completed
+ * attempts and, by Little's law, its requests in flight divided by its request rate over the last
+ * interval. The second sees a route turn slow at the first rescoring, before its slow requests
+ * have completed and moved the average.
+ */
+function currentLatencies(candidates: readonly Candidate[], table: ScoreTable): (number | undefined)[] {
+  return candidates.map((candidate, index) => {
+    const rate = table.lastRate[index] ?? 0;
+    const inFlightLatency = rate > 0 && candidate.health.inFlight > 0 ? candidate.health.inFlight / rate : undefined;
+    const average = candidate.health.latencyMs;
+    if (average === undefined) return inFlightLatency;
+    return inFlightLatency === undefined ? average : Math.max(average, inFlightLatency);
+  });
+}
+
+function groupFigures(candidates: readonly Candidate[], latencies: readonly (number | undefined)[]): { bestLatency: number | undefined; meanInFlight: number } {
   let bestLatency: number | undefined;
   let inFlight = 0;
-  for (const candidate of candidates) {
-    const latency = candidate.health.latencyMs;
+  for (let index = 0; index < candidates.length; index++) {
+    const latency = latencies[index];
     if (latency !== undefined && latency > 0 && (bestLatency === undefined || latency < bestLatency)) bestLatency = latency;
-    inFlight += candidate.health.inFlight;
+    inFlight += candidates[index]?.health.inFlight ?? 0;
   }
   return { bestLatency, meanInFlight: candidates.length > 0 ? inFlight / candidates.length : 0 };
 }
 
-function recordShares(table: ScoreTable): void {
+function recordShares(table: ScoreTable, now: number): void {
+  const elapsed = now - table.computedAt;
   let picks = 0;
   for (const count of table.picks) picks += count;
-  if (picks === 0) return;
   for (let index = 0; index < table.picks.length; index++) {
-    table.lastShare[index] = (table.picks[index] ?? 0) / picks;
+    const count = table.picks[index] ?? 0;
+    table.lastRate[index] = elapsed > 0 && Number.isFinite(elapsed) ? count / elapsed : 0;
+    if (picks > 0) table.lastShare[index] = count / picks;
     table.picks[index] = 0;
   }
-  table.hasLastShare = true;
+  if (picks > 0) table.hasLastShare = true;
 }
 
 function isEligible<C extends Candidate>(candidate: C, input: PickInput<C>): boolean {
