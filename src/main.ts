@@ -5,6 +5,8 @@ import { demoConfig, loadConfigFile } from './config/load-config.js';
 import type { RuntimeConfig } from './config/runtime-config.js';
 import type { Config } from './config/schema.js';
 import { Gateway } from './gateway.js';
+import { HealthRegistry } from './routing/health-registry.js';
+import type { HealthSubject } from './routing/health-registry.js';
 import { startSimulator } from './simulator/index.js';
 import type { SimulatorHandle } from './simulator/index.js';
 import type { Logger } from './telemetry/logger.js';
@@ -37,7 +39,8 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   const simulator = needsEmbeddedSimulator(config) ? await startSimulator() : undefined;
   let runtime: RuntimeConfig;
   try {
-    runtime = compileConfig(config, { source: path ?? 'demo', simulatorUrl: simulator ? `${simulator.url}/v1` : undefined });
+    const health = new HealthRegistry(config.routing.circuit, (subject, from, to, reason) => logTransition(options.logger, subject, from, to, reason));
+    runtime = compileConfig(config, { source: path ?? 'demo', simulatorUrl: simulator ? `${simulator.url}/v1` : undefined, health });
   } catch (error) {
     await simulator?.close();
     throw error;
@@ -50,6 +53,14 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   const url = `http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${port}`;
   logStartup(options.logger, runtime, url, simulator);
   return { url, app, gateway, shutdown: () => shutdown(app, gateway, simulator, options.logger) };
+}
+
+/** Every state change of a key or target, with its reason: warn when it goes bad, info when it comes back. */
+function logTransition(logger: Logger, subject: HealthSubject, from: string, to: string, reason: string): void {
+  const route = `${subject.kind} ${subject.provider}/${subject.name}`;
+  const fields = { route_kind: subject.kind, provider: subject.provider, [subject.kind === 'key' ? 'key' : 'model']: subject.name, from, to, reason };
+  if (to === 'failed' || to === 'degraded') logger.warn(fields, `${route}: ${from} → ${to} (${reason})`);
+  else logger.info(fields, `${route}: ${from} → ${to} (${reason})`);
 }
 
 function needsEmbeddedSimulator(config: Config): boolean {
