@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +19,11 @@ export interface LabEnvironment {
   /** The commit the gateway was built from, and whether src/ had uncommitted changes then. */
   commit: string | undefined;
   sourceChanged: boolean | undefined;
+  /**
+   * The gateway code this run executed (dist/src/ when compiled, src/ under tsx): a hash of its
+   * files and the newest file's time. Others edit src/ while the lab runs; this says which build it was.
+   */
+  gatewayBuild: { fingerprint: string; newestFileAt: string };
 }
 
 /** The repository root, found by walking up: this file runs from bench/scenarios/ (tsx) or dist/bench/scenarios/ (compiled). */
@@ -38,6 +44,28 @@ function gitOutput(root: string, args: string[]): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+function codeFilesUnder(directory: string): string[] {
+  const files: string[] = [];
+  for (const entry of readdirSync(directory, { withFileTypes: true })) {
+    const path = join(directory, entry.name);
+    if (entry.isDirectory()) files.push(...codeFilesUnder(path));
+    else if (/\.(js|ts)$/.test(entry.name) && !/\.test\.(js|ts)$/.test(entry.name) && !entry.name.endsWith('.d.ts')) files.push(path);
+  }
+  return files.sort();
+}
+
+/** The gateway sources beside this file's tree: ../../src from bench/scenarios/ and from dist/bench/scenarios/ alike. */
+function describeGatewayBuild(): LabEnvironment['gatewayBuild'] {
+  const sourceDirectory = fileURLToPath(new URL('../../src/', import.meta.url));
+  const hash = createHash('sha256');
+  let newest = 0;
+  for (const file of codeFilesUnder(sourceDirectory)) {
+    hash.update(relative(sourceDirectory, file)).update(readFileSync(file));
+    newest = Math.max(newest, statSync(file).mtimeMs);
+  }
+  return { fingerprint: hash.digest('hex').slice(0, 12), newestFileAt: new Date(newest).toISOString() };
 }
 
 function commandLine(root: string): string {
@@ -61,5 +89,6 @@ export function describeEnvironment(): LabEnvironment {
     command: commandLine(root),
     commit: gitOutput(root, ['rev-parse', '--short', 'HEAD']),
     sourceChanged: status === undefined ? undefined : status !== '',
+    gatewayBuild: describeGatewayBuild(),
   };
 }

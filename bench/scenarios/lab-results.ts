@@ -66,12 +66,13 @@ export function formatErrors(figures: RunFigures): string {
 export function scenarioFigure(figures: RunFigures): string {
   if (figures.quota !== undefined) {
     const quota = figures.quota;
+    const usedUp = quota.exhaustedAtMs === null ? 'quota never used up' : `quota used up at ${formatSeconds(quota.exhaustedAtMs)}`;
     const first = quota.first429AtMs === null ? 'no 429' : `first 429 at ${formatSeconds(quota.first429AtMs)}`;
-    return `429s from key A: ${quota.rateLimitedAfterFirstSecond} after 1 s (${quota.rateLimitedAfterFirstSecondOfExhaustion} from 1 s after the first); ${first}`;
+    return `429s from key A after 1 s: ${quota.rateLimitedAfterFirstSecond} (${quota.rateLimitedAfterFirstSecondOfExhaustion} from 1 s after the first); ${usedUp}, ${first}`;
   }
   if (figures.ramp !== undefined) {
     const probability = figures.ramp.probabilityAtMoveOff;
     return probability === null ? 'never moved off key A' : `moved off key A at 503 probability ${probability.toFixed(2)}`;
   }
-  return `fault p95 ${formatRatio(figures.faultP95VsBaseline)} baseline`;
+  return `mean latency while faulty ${formatMs(figures.faultMeanMs)} (baseline ${formatMs(figures.baselineMeanMs)})`;
 }

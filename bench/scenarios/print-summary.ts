@@ -1,5 +1,5 @@
 import type { LabResults } from './lab-results.js';
-import { formatErrors, formatMoveOff, formatMs, formatRatio, formatRecovery, joinWindows, scenarioFigure } from './lab-results.js';
+import { formatErrors, formatMoveOff, formatMs, formatPercent, formatRatio, formatRecovery, joinWindows, scenarioFigure } from './lab-results.js';
 
 function formatTable(header: readonly string[], rows: readonly string[][]): string {
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
@@ -7,7 +7,7 @@ function formatTable(header: readonly string[], rows: readonly string[][]): stri
   return [line(header), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line)].join('\n');
 }
 
-export const SUMMARY_HEADER = ['scenario', 'strategy', 'client errors', 'p50', 'p95', 'baseline p95', 'fault p95', '90 % off after', '50 % back after', 'scenario figure'] as const;
+export const SUMMARY_HEADER = ['scenario', 'strategy', 'client errors', 'p50', 'p95', 'baseline p95', 'fault p95', '90 % off after', 'traffic in fault', '50 % back after', 'scenario figure'] as const;
 
 /** One row per scenario × strategy, shared by the console and the markdown summary. */
 export function summaryRows(lab: LabResults): string[][] {
@@ -23,6 +23,7 @@ export function summaryRows(lab: LabResults): string[][] {
         formatMs(figures.baselineP95Ms),
         `${formatMs(figures.faultP95Ms)} (${formatRatio(figures.faultP95VsBaseline)})`,
         joinWindows(figures.windows, formatMoveOff),
+        joinWindows(figures.windows, (window) => formatPercent(window.trafficDuringFault)),
         joinWindows(
           figures.windows.filter((window) => window.recovers),
           formatRecovery,

@@ -1,6 +1,5 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BUCKET_MS } from './buckets.js';
 import { faultWindowsOf, MOVED_OFF_FRACTION, RECOVERED_FRACTION } from './figures.js';
 import type { RunFigures } from './figures.js';
 import { repositoryRoot } from './lab-environment.js';
@@ -22,8 +21,8 @@ function runDescription(lab: LabResults): string {
   return [
     `- **Date**: ${environment.date}`,
     `- **Machine**: ${environment.platform} ${environment.arch}, ${environment.cores} cores (\`${environment.cpuModel}\`, a VM), Node ${environment.node}, 1-minute load average ${environment.loadAverageAtStart.toFixed(2)} at start`,
-    `- **Command**: \`npm run build && ${environment.command}\``,
-    `- **Gateway**: built from ${commit}${changed}`,
+    `- **Command**: \`${environment.command.includes('dist/') ? 'npm run build && ' : ''}${environment.command}\``,
+    `- **Gateway**: ${commit} checked out at run time${changed}; the gateway code this run executed has fingerprint \`${environment.gatewayBuild.fingerprint}\`, newest file ${environment.gatewayBuild.newestFileAt}`,
     `- **Settings**: ${settings.requestsPerSecond} requests/s open loop, scale ${settings.scale}, simulator latency ${settings.latencyMs} ms, client timeout ${settings.clientTimeoutMs / 1000} s, strategies ${settings.strategies.map((strategy) => `\`${strategy}\``).join(' and ')}; ${(lab.elapsedMs / 1000).toFixed(0)} s in all`,
   ].join('\n');
 }
@@ -55,9 +54,7 @@ run ends, fails or is interrupted). The gateway routes the public model \`chat\`
 routes: keys of one provider (strategy on \`providers[].strategy\`) or targets of the group, one
 provider each (strategy on \`models[].strategy\`). \`routing.queue.max_wait_ms\` is 3000, so a moment
 when every route is cooling waits rather than fails; \`routing.request_timeout_ms\` is 8000; every other
-routing setting is the default (3 attempts per target, circuit open after 5 failures in a row or
-50 % decayed error rate over ≥ 10 samples, 5 s first cooldown doubling per failed probe, 3 probe
-successes to close). Each run starts with 50 warm-up requests, then the simulator is reset (stats,
+setting is the gateway's default (see [docs/routing.md](../docs/routing.md)). Each run starts with 50 warm-up requests, then the simulator is reset (stats,
 quota windows) and the clock starts. The load is open loop: request *i* is due at *i* / rate whatever
 happened to earlier ones, a non-stream \`POST /v1/chat/completions\`; the route that served it is read
 from \`x-switchyard-key\` (keys) or \`x-switchyard-provider\` (targets). Faults are installed with the
@@ -68,32 +65,36 @@ const DEFINITIONS = `- **Client errors**: requests that did not get a 2xx, inclu
   errors (shown as \`timeout/conn\`).
 - **p50 / p95**: client latency of every request (failed ones included), from the time it was due
   to the last byte of its answer. **Baseline p95**: requests sent in the first 5 s (scaled), before
-  any fault. **Fault p95**: requests sent while a fault window was open, and its ratio to the baseline.
-- **Traffic of a route** in a 1-second bucket: the upstream attempts its simulator key received,
+  any fault. **Fault p95**: requests sent while a fault window was open, and its ratio to the baseline;
+  the mean of the same requests shows a partial shift of traffic that the p95 can hide.
+- **Traffic of a route** over a stretch of time: the upstream attempts its simulator key received,
   failed ones included (a request the gateway tries on the failing route before moving on still
   costs an attempt there, though a different route serves it). It is read from the simulator's
-  per-key counters every 100 ms, each interval counted in the bucket holding its midpoint. The
-  route's **weight share** of a bucket is its weight ÷ the sum of weights × the client requests sent
-  in that bucket.
-- **90 % off after**: from the fault's start to the *end* of the first bucket inside the fault window
-  in which the failing route's traffic was below ${MOVED_OFF_FRACTION * 100} % of its weight share (1 s resolution:
-  "1 s" means it was already off in the fault's first second). "not within N s": never during the
-  window. Several windows (the flapping key) are listed in order.
-- **Traffic during the fault**: the failing route's attempts over the whole fault window ÷ its
-  weight share of the requests sent then (100 % = the fault went unnoticed; retries can push it
-  higher).
-- **50 % back after**: from the recovery to the end of the first bucket starting at or after it in
-  which the route's traffic was at least ${RECOVERED_FRACTION * 100} % of its weight share, searched until the route's next
-  fault or the end of the run.
-- **Quota scenario**: its fault window runs from key A's first 429 (to 100 ms) to the end. 429s are
+  per-key counters every 100 ms, each interval counted where its midpoint falls. The route's
+  **weight share** of a stretch is its weight ÷ the sum of weights × the client requests sent in it.
+- **90 % off after**: the fault window is cut into 1-second steps counted from the fault's start
+  (the last one may be shorter); the figure is the time from the start to the *end* of the first
+  step in which the failing route's traffic was below ${MOVED_OFF_FRACTION * 100} % of its weight share. So it has 1 s
+  resolution, and "1 s" means the route was already off in the fault's first second. "not within
+  N s": never during the window. Several windows (the flapping key) are listed in order.
+- **Traffic during the fault** ("traffic in fault"): the failing route's attempts over the whole fault
+  window ÷ its weight share of the requests sent then (100 % = the fault went unnoticed; retries can
+  push it higher).
+- **50 % back after**: likewise in 1-second steps counted from the recovery: the time to the end of
+  the first step in which the route's traffic was at least ${RECOVERED_FRACTION * 100} % of its weight share, searched until
+  the route's next fault or the end of the run.
+- **Quota scenario**: its fault window runs from the moment key A's quota was used up (the end of
+  the 100 ms interval in which the simulator admitted its last request under the limit) to the end. 429s are
   the simulator's \`keys[…].rate_limited\` count for key A: after the first second of the run, and
   from 1 s after the first 429 (a second to react to the exhaustion).
-- **Rising error rate**: the 503 probability in force when the bucket in which key A counted as
-  moved off began.
+- **Rising error rate**: the 503 probability in force when the step in which key A counted as moved
+  off began.
 
-Charts: one per strategy. Top: each route's traffic (upstream attempts) and the client errors, as a
-share of the requests sent in that second; the dashed line is the failing route's weight share.
-Bottom: client p95 latency per second, dashed at the baseline p95. The fault window is shaded.`;
+Charts: one per strategy, in 1-second buckets of the run's clock. Top: each route's traffic
+(upstream attempts) and the client errors, as a share of the requests sent in that second; the dashed line is the failing route's weight share.
+Bottom: client p95 latency per second, dashed at the baseline p95. The fault window is shaded.
+The charts are inline SVG; where a viewer strips inline SVG (GitHub does), the same charts are in
+[scenarios/results/](scenarios/results/) as \`.svg\` files.`;
 
 type Row = readonly [string, (figures: RunFigures) => string];
 
@@ -105,6 +106,7 @@ function scenarioRows(result: ScenarioResult): Row[] {
     ['client p95', (figures) => formatMs(figures.p95Ms)],
     ['baseline p95 (first 5 s)', (figures) => formatMs(figures.baselineP95Ms)],
     ['p95 while faulty (× baseline)', (figures) => `${formatMs(figures.faultP95Ms)} (${formatRatio(figures.faultP95VsBaseline)})`],
+    ['mean while faulty (baseline mean)', (figures) => `${formatMs(figures.faultMeanMs)} (${formatMs(figures.baselineMeanMs)})`],
     ['90 % of traffic off the failing route after', (figures) => joinWindows(figures.windows, formatMoveOff)],
     ["failing route's traffic during the fault, of its share", (figures) => joinWindows(figures.windows, (window) => formatPercent(window.trafficDuringFault))],
   ];
@@ -120,6 +122,7 @@ function scenarioRows(result: ScenarioResult): Row[] {
 
 function quotaRows(): Row[] {
   return [
+    ["key A's quota used up at", (figures) => (figures.quota?.exhaustedAtMs == null ? 'never' : formatSeconds(figures.quota.exhaustedAtMs))],
     ['first 429 from key A at', (figures) => (figures.quota?.first429AtMs == null ? 'never' : formatSeconds(figures.quota.first429AtMs))],
     ['429s from key A after the first second of the run', (figures) => String(figures.quota?.rateLimitedAfterFirstSecond ?? '–')],
     ['429s from key A from 1 s after its first 429', (figures) => String(figures.quota?.rateLimitedAfterFirstSecondOfExhaustion ?? '–')],
@@ -139,6 +142,7 @@ export function chartOf(result: ScenarioResult, strategyResult: StrategyResult):
     faultWindows: windows,
     shares: failing.map((route) => ({ route, share: weightShare(scenario.routes, route) })),
     baselineP95Ms: strategyResult.figures.baselineP95Ms,
+    risingFault: scenario.ramp !== undefined,
   });
 }
 
@@ -156,10 +160,10 @@ export function renderMarkdown(lab: LabResults): string {
     '# Fault-scenario lab',
     'How the gateway behaves when providers misbehave: [scenarios/run.ts](scenarios/run.ts) drives it under a steady open-loop load against the [provider simulator](../src/simulator/README.md) through scripted faults, once with strategy `weighted` and once with `adaptive`. Raw results of the run below: [scenarios/results/latest.json](scenarios/results/latest.json).',
     `## This run\n\n${runDescription(lab)}`,
-    `## Summary\n\n${markdownTable(SUMMARY_HEADER, summaryRows(lab))}`,
+    `## Summary\n\nEach column is defined under [What the figures mean](#what-the-figures-mean); "traffic in fault" is the failing route's upstream attempts during the fault as a share of what its weight would give it (100 % = the fault went unnoticed). Several figures in a cell are the flapping key's three windows, in order.\n\n${markdownTable(SUMMARY_HEADER, summaryRows(lab))}`,
     ...lab.scenarios.map(scenarioSection),
     `## How it works\n\n${SETUP}`,
-    `## What the figures mean\n\nBuckets are ${BUCKET_MS / 1000} s of the run's clock.\n\n${DEFINITIONS}`,
+    `## What the figures mean\n\n${DEFINITIONS}`,
     `## How to run\n\n${HOW_TO_RUN}`,
   ];
   return `${sections.join('\n\n')}\n`;

@@ -18,7 +18,7 @@ async function runOne(scenario: Scenario, strategy: LabStrategy, settings: LabSe
   console.log(`${scenario.number}. ${scenario.id} × ${strategy}: ${(scenario.durationMs / 1000).toFixed(1)} s at ${settings.requestsPerSecond} req/s`);
   const run = await runScenario(scenario, strategy, settings);
   const buckets = bucketize(run, scenario);
-  const figures = computeFigures(run, scenario, buckets);
+  const figures = computeFigures(run, scenario);
   console.log(`   errors ${formatErrors(figures)}, p50 ${formatMs(figures.p50Ms)}, p95 ${formatMs(figures.p95Ms)}, 90 % off after ${joinWindows(figures.windows, formatMoveOff)}`);
   return { strategy, run, buckets, figures };
 }
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   const environment = describeEnvironment();
   warnIfBusy(environment);
   const plannedSeconds = scenarios.reduce((sum, scenario) => sum + scenario.durationMs / 1000, 0) * settings.strategies.length;
-  console.log(`Fault-scenario lab: ${scenarios.length} scenarios × ${settings.strategies.join(', ')}, about ${Math.ceil(plannedSeconds)} s of load\n`);
+  console.log(`Fault-scenario lab: ${scenarios.length} scenario${scenarios.length === 1 ? '' : 's'} × ${settings.strategies.join(', ')}, about ${Math.ceil(plannedSeconds)} s of load\n`);
   const startedAt = performance.now();
   const results = await runAll(scenarios, settings);
   const lab: LabResults = { environment, settings, scenarios: results, elapsedMs: performance.now() - startedAt };

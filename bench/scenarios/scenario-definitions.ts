@@ -64,10 +64,10 @@ function providerOutage(time: Timeline): Scenario {
     id: 'provider-outage',
     number: 2,
     title: 'Full provider outage and recovery',
-    script: `Two targets (providers, weight 1 each). From ${time.s(5)} to ${time.s(15)} target A answers every request with 503; then it is healthy again.`,
+    script: `Two targets (providers, weight 1 each). From ${time.s(5)} to ${time.s(15)} target A answers every request with 503; then it is healthy again until the end at ${time.s(30)}.`,
     level: 'targets',
     routes: TWO_TARGETS,
-    durationMs: time.ms(25),
+    durationMs: time.ms(30),
     baselineEndMs: time.ms(BASELINE_S),
     initialBehaviours: {},
     changes: [

@@ -10,6 +10,8 @@ export interface ChartInput {
   /** Dashed reference lines: a route's weight share of the traffic. */
   shares: readonly { route: string; share: number }[];
   baselineP95Ms: number;
+  /** The fault grows over its window (a rising error rate): the band is drawn as a gradient. */
+  risingFault: boolean;
 }
 
 const WIDTH = 470;
@@ -86,12 +88,20 @@ function latencyMaximumOf(buckets: readonly Bucket[], baselineP95Ms: number): nu
   return NICE_LATENCY_MAXIMA.find((nice) => nice >= maximum) ?? Math.ceil(maximum / 10_000) * 10_000;
 }
 
+const RISING_GRADIENT_ID = 'rising-fault';
+
 function faultBands(input: ChartInput, axes: Axes): string[] {
-  return input.faultWindows.map((window) => {
+  const parts: string[] = [];
+  if (input.risingFault) {
+    parts.push(`<defs><linearGradient id="${RISING_GRADIENT_ID}"><stop offset="0" stop-color="${FAULT_FILL}" stop-opacity="0"/><stop offset="1" stop-color="${FAULT_FILL}" stop-opacity="0.6"/></linearGradient></defs>`);
+  }
+  const fill = input.risingFault ? `fill="url(#${RISING_GRADIENT_ID})"` : `fill="${FAULT_FILL}" fill-opacity="0.3"`;
+  for (const window of input.faultWindows) {
     const x = axes.x(window.startMs);
     const width = Math.max(1, axes.x(window.endMs) - x);
-    return `<rect x="${round(x)}" y="${SHARE_TOP}" width="${round(width)}" height="${LATENCY_TOP + LATENCY_HEIGHT - SHARE_TOP}" fill="${FAULT_FILL}" fill-opacity="0.3"/>`;
-  });
+    parts.push(`<rect x="${round(x)}" y="${SHARE_TOP}" width="${round(width)}" height="${LATENCY_TOP + LATENCY_HEIGHT - SHARE_TOP}" ${fill}/>`);
+  }
+  return parts;
 }
 
 function timeTicks(input: ChartInput, axes: Axes): string[] {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { repositoryRoot } from './lab-environment.js';
 import type { LabResults, StrategyResult } from './lab-results.js';
 import type { RequestRecord } from './open-loop.js';
+import type { UpstreamInterval } from './upstream-sampler.js';
 import { chartOf } from './report-markdown.js';
 
 const round = (value: number): number => Math.round(value * 10) / 10;
@@ -17,7 +18,20 @@ function requestColumns(requests: readonly RequestRecord[]): Record<string, unkn
   };
 }
 
-function strategyDocument(result: StrategyResult): Record<string, unknown> {
+/** The simulator's 100 ms counters, as parallel arrays per route. */
+function upstreamColumns(intervals: readonly UpstreamInterval[], routes: readonly string[]): Record<string, unknown> {
+  const byRoute: Record<string, { attempts: number[]; errors: number[]; rate_limited: number[] }> = {};
+  for (const route of routes) {
+    byRoute[route] = {
+      attempts: intervals.map((interval) => interval.routes[route]?.attempts ?? 0),
+      errors: intervals.map((interval) => interval.routes[route]?.errors ?? 0),
+      rate_limited: intervals.map((interval) => interval.routes[route]?.rateLimited ?? 0),
+    };
+  }
+  return { from_ms: intervals.map((interval) => round(interval.fromMs)), to_ms: intervals.map((interval) => round(interval.toMs)), routes: byRoute };
+}
+
+function strategyDocument(result: StrategyResult, routes: readonly string[]): Record<string, unknown> {
   const { run } = result;
   return {
     figures: result.figures,
@@ -25,7 +39,7 @@ function strategyDocument(result: StrategyResult): Record<string, unknown> {
     applied_changes: run.appliedChanges,
     in_flight_at_end: run.inFlightAtEnd,
     gateway_exited_early: run.gatewayExitedEarly,
-    upstream_100ms: run.upstream,
+    upstream_100ms: upstreamColumns(run.upstream, routes),
     requests: requestColumns(run.requests),
   };
 }
@@ -36,7 +50,7 @@ export async function writeResults(lab: LabResults): Promise<string> {
   await mkdir(directory, { recursive: true });
   const scenarios = lab.scenarios.map(({ scenario, results }) => ({
     ...scenario,
-    runs: Object.fromEntries(results.map((result) => [result.strategy, strategyDocument(result)])),
+    runs: Object.fromEntries(results.map((result) => [result.strategy, strategyDocument(result, scenario.routes.map((route) => route.id))])),
   }));
   const path = join(directory, 'latest.json');
   await writeFile(path, `${JSON.stringify({ ...lab.environment, settings: lab.settings, elapsed_ms: Math.round(lab.elapsedMs), scenarios })}\n`);
