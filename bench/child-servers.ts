@@ -11,30 +11,54 @@ export interface ChildServer {
   url: string;
 }
 
+/** A server forked into its own process, listening on 127.0.0.1. */
+export interface ListeningChild {
+  url: string;
+  child: ChildProcess;
+}
+
 const STARTUP_TIMEOUT_MS = 15_000;
 const running = new Set<ChildProcess>();
 
-/** `.js` when run compiled from dist/, `.ts` when run through tsx: the servers sit next to this file. */
-function serverEntry(name: ServerName): string {
-  const extension = extname(fileURLToPath(import.meta.url));
-  return fileURLToPath(new URL(`./servers/${name}${extension}`, import.meta.url));
+/** `.js` when run compiled from dist/, `.ts` when run through tsx: `relativePath` is from this folder, without extension. */
+export function entryNextTo(relativePath: string, base: string = import.meta.url): string {
+  const extension = extname(fileURLToPath(base));
+  return fileURLToPath(new URL(`${relativePath}${extension}`, base));
 }
 
-/** Forks one benchmark server into its own process and resolves with its URL once it listens. */
-export function startChildServer(name: ServerName, args: string[] = []): Promise<ChildServer> {
-  const child = fork(serverEntry(name), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+/**
+ * Forks `entry` with `args` and resolves once it reports its port over IPC. A child that fails to
+ * start is killed; every child is killed by `killChildServers`.
+ */
+export function forkListening(entry: string, args: string[], label: string): Promise<ListeningChild> {
+  const child = fork(entry, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   running.add(child);
   child.once('exit', () => running.delete(child));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} server did not report a port within ${STARTUP_TIMEOUT_MS} ms`)), STARTUP_TIMEOUT_MS);
-    child.once('error', reject);
-    child.once('exit', (code, signal) => reject(new Error(`${name} server exited before listening (code ${code}, signal ${signal})`)));
-    child.on('message', (message) => {
-      if (!isListeningMessage(message)) return;
+    let settled = false;
+    const fail = (error: Error): void => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
-      resolve({ name, url: `http://127.0.0.1:${message.port}` });
+      child.kill('SIGKILL');
+      reject(error);
+    };
+    const timer = setTimeout(() => fail(new Error(`${label} did not report a port within ${STARTUP_TIMEOUT_MS} ms`)), STARTUP_TIMEOUT_MS);
+    child.once('error', fail);
+    child.once('exit', (code, signal) => fail(new Error(`${label} exited before listening (code ${code}, signal ${signal})`)));
+    child.on('message', (message) => {
+      if (settled || !isListeningMessage(message)) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve({ url: `http://127.0.0.1:${message.port}`, child });
     });
   });
+}
+
+/** Forks one benchmark server into its own process and resolves with its URL once it listens. */
+export async function startChildServer(name: ServerName, args: string[] = []): Promise<ChildServer> {
+  const { url } = await forkListening(entryNextTo(`./servers/${name}`), args, `${name} server`);
+  return { name, url };
 }
 
 /** Kills every server still running; synchronous so it also works from an 'exit' handler. */

@@ -1,26 +1,8 @@
-import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Comparison, TargetResults } from './comparison.js';
+import { machineDescription, repositoryRoot } from './machine.js';
 import type { BenchSettings } from './settings.js';
-
-/** The repository root, found by walking up: this file runs from bench/ (tsx) or dist/bench/ (compiled). */
-function repositoryRoot(): string {
-  let directory = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(directory, 'package.json'))) {
-    const parent = dirname(directory);
-    if (parent === directory) throw new Error('no package.json above the benchmark');
-    directory = parent;
-  }
-  return directory;
-}
-
-function machineDescription(): { cpuModel: string; cores: number; platform: string; arch: string } {
-  const processors = cpus();
-  return { cpuModel: processors[0]?.model.trim() ?? 'unknown', cores: processors.length, platform: process.platform, arch: process.arch };
-}
 
 export interface BenchRun {
   settings: BenchSettings;

@@ -5,10 +5,6 @@ import type { RequestSignals } from './pipeline/request-signals.js';
 import { isRescoring } from './routing/balancers.js';
 import { UpstreamTransport } from './upstream/transport.js';
 
-/**
- * The state one gateway process shares across requests: the current config snapshot (swapped
- * whole on reload, never mutated), the upstream connection pools, and the shutdown switch.
- */
 /** How often first-byte and total time limits are checked: they fire at most this late. */
 export const DEADLINE_SWEEP_MS = 50;
 
@@ -27,17 +23,23 @@ function rescoreRoutes(gateway: Gateway): void {
 /** Told about every data-plane request once it has ended (usage settlement, request log, metrics). */
 export type RequestListener = (context: RequestContext) => void;
 
+/**
+ * The state one gateway process shares across requests: the current config snapshot (swapped
+ * whole on reload, never mutated), the upstream connection pools, the requests in flight, and
+ * the shutdown switch.
+ */
 export class Gateway {
   private readonly requestListeners: RequestListener[] = [];
   private current: RuntimeConfig;
   readonly transport: UpstreamTransport;
-  /** Requests in flight, so the drain deadline can cut the ones still running. */
+  /** Requests in flight, so the deadline sweep and the drain deadline can reach them. */
   private readonly inFlight = new Set<RequestSignals>();
-  private drainingSince: number | undefined = undefined;
+  private isDraining = false;
   private abortedInFlight = false;
-
-  /** Enforces attempts' total time limits: one sweep for all requests instead of a timer each. */
+  /** Enforces attempts' first-byte and total time limits: one sweep for all requests instead of a timer each. */
   private readonly deadlineSweep: NodeJS.Timeout;
+  /** Recomputes adaptive scores every `routing.adaptive.interval_ms`, off the request path. */
+  private readonly rescoring: NodeJS.Timeout;
 
   constructor(config: RuntimeConfig, transport: UpstreamTransport = new UpstreamTransport()) {
     this.current = config;
@@ -47,9 +49,6 @@ export class Gateway {
     this.rescoring = setInterval(rescoreRoutes, config.routing.adaptive.interval_ms, this);
     this.rescoring.unref();
   }
-
-  /** Recomputes adaptive scores every `routing.adaptive.interval_ms`, off the request path. */
-  private readonly rescoring: NodeJS.Timeout;
 
   get config(): RuntimeConfig {
     return this.current;
@@ -71,16 +70,16 @@ export class Gateway {
   }
 
   get draining(): boolean {
-    return this.drainingSince !== undefined;
+    return this.isDraining;
   }
 
   requestStarted(signals: RequestSignals): void {
-    if (this.drainingSince !== undefined && this.abortedInFlight) signals.shutdown();
+    if (this.abortedInFlight) signals.shutdown();
     this.inFlight.add(signals);
   }
 
   startDraining(): void {
-    this.drainingSince ??= Date.now();
+    this.isDraining = true;
   }
 
   /** The drain time is up: every request still running is cut (streams end with an error event). */

@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { machineDescription, repositoryRoot } from '../machine.js';
 import { settingEnvironmentVariables } from './settings.js';
 
 export interface LabEnvironment {
@@ -24,17 +25,6 @@ export interface LabEnvironment {
    * files and the newest file's time. Others edit src/ while the lab runs; this says which build it was.
    */
   gatewayBuild: { fingerprint: string; newestFileAt: string };
-}
-
-/** The repository root, found by walking up: this file runs from bench/scenarios/ (tsx) or dist/bench/scenarios/ (compiled). */
-export function repositoryRoot(): string {
-  let directory = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(directory, 'package.json'))) {
-    const parent = dirname(directory);
-    if (parent === directory) throw new Error('no package.json above the scenario lab');
-    directory = parent;
-  }
-  return directory;
 }
 
 /** Read-only git queries; the lab still runs outside a git checkout. */
@@ -76,15 +66,12 @@ function commandLine(root: string): string {
 
 export function describeEnvironment(): LabEnvironment {
   const root = repositoryRoot();
-  const processors = cpus();
+  const machine = machineDescription();
   const status = gitOutput(root, ['status', '--porcelain', '--', 'src']);
   return {
     date: new Date().toISOString(),
     node: process.version,
-    platform: process.platform,
-    arch: process.arch,
-    cpuModel: processors[0]?.model.trim() ?? 'unknown',
-    cores: processors.length,
+    ...machine,
     loadAverageAtStart: loadavg()[0] ?? 0,
     command: commandLine(root),
     commit: gitOutput(root, ['rev-parse', '--short', 'HEAD']),

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { faultWindowsOf, MOVED_OFF_FRACTION, RECOVERED_FRACTION } from './figures.js';
 import type { RunFigures } from './figures.js';
-import { repositoryRoot } from './lab-environment.js';
+import { repositoryRoot } from '../machine.js';
 import type { LabResults, ScenarioResult, StrategyResult } from './lab-results.js';
 import { formatErrors, formatMoveOff, formatMs, formatPercent, formatRatio, formatRecovery, formatSeconds, joinWindows } from './lab-results.js';
 import { SUMMARY_HEADER, summaryRows } from './print-summary.js';

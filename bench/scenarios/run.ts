@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { bucketize } from './buckets.js';
 import { computeFigures } from './figures.js';
-import { killGatewayProcesses, killGatewayProcessesOnExit } from './gateway-process.js';
+import { killChildServers, killChildServersOnExit } from '../child-servers.js';
 import { describeEnvironment } from './lab-environment.js';
 import type { LabResults, ScenarioResult, StrategyResult } from './lab-results.js';
 import { formatErrors, formatMs, formatMoveOff, joinWindows } from './lab-results.js';
@@ -41,7 +41,7 @@ function warnIfBusy(environment: ReturnType<typeof describeEnvironment>): void {
 }
 
 async function main(): Promise<void> {
-  killGatewayProcessesOnExit();
+  killChildServersOnExit();
   const settings = settingsFromEnvironment();
   const scenarios = buildScenarios(settings);
   const environment = describeEnvironment();
@@ -57,7 +57,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  killGatewayProcesses();
+  killChildServers();
   console.error(error);
   process.exitCode = 1;
 });

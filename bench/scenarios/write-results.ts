@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { repositoryRoot } from './lab-environment.js';
+import { repositoryRoot } from '../machine.js';
 import type { LabResults, StrategyResult } from './lab-results.js';
 import type { RequestRecord } from './open-loop.js';
 import type { UpstreamInterval } from './upstream-sampler.js';

@@ -3,20 +3,27 @@ import type { RuntimeConfig, RuntimeKey, RuntimeProvider, RuntimeRoute } from '.
 import type { RouteHealth } from '../resilience/route-health.js';
 import type { AdaptiveExplanation } from '../routing/adaptive-balancer.js';
 import { AdaptiveBalancer } from '../routing/adaptive-balancer.js';
+import type { Balancer, Candidate } from '../routing/balancers.js';
 
 /** The adaptive strategy's account of a route: its score, each factor, expected vs actual share. */
 type AdaptiveView = Omit<AdaptiveExplanation, 'id' | 'state' | 'last_transition'>;
 
-function adaptiveViews(balancer: object, candidates: readonly { id: string }[], now: number): Map<string, AdaptiveView> {
+function adaptiveViews<C extends Candidate>(balancer: Balancer<C>, candidates: readonly C[], now: number): Map<string, AdaptiveView> {
   const views = new Map<string, AdaptiveView>();
   if (!(balancer instanceof AdaptiveBalancer)) return views;
-  for (const { id, state: _state, last_transition: _transition, ...view } of (balancer as AdaptiveBalancer<never>).explain(candidates as never[], now)) views.set(id, view);
+  const adaptive = balancer as AdaptiveBalancer<C>;
+  for (const { id, state: _state, last_transition: _transition, ...view } of adaptive.explain(candidates, now)) views.set(id, view);
   return views;
+}
+
+/** Health records use the monotonic clock; the API speaks wall-clock ISO times. */
+function toWallClock(monotonicMs: number, now: number): string {
+  return new Date(Date.now() + (monotonicMs - now)).toISOString();
 }
 
 function lastTransition(health: RouteHealth, now: number): { at: string; reason: string } | null {
   if (health.lastTransitionAt === 0) return null;
-  return { at: new Date(Date.now() - (now - health.lastTransitionAt)).toISOString(), reason: health.lastTransitionReason };
+  return { at: toWallClock(health.lastTransitionAt, now), reason: health.lastTransitionReason };
 }
 
 export interface KeyView {
@@ -46,10 +53,9 @@ export interface TargetView {
   keys: KeyView[];
 }
 
-/** Health records use the monotonic clock; the API speaks wall-clock ISO times. */
-function wallClock(monotonicMs: number, now: number): string | null {
-  if (!(monotonicMs > now)) return null;
-  return new Date(Date.now() + (monotonicMs - now)).toISOString();
+/** A cooldown end as an ISO time, or null when there is none still to come. */
+function cooldownEnd(monotonicMs: number, now: number): string | null {
+  return monotonicMs > now ? toWallClock(monotonicMs, now) : null;
 }
 
 function keyView(key: RuntimeKey, now: number, adaptive: AdaptiveView | undefined): KeyView {
@@ -73,7 +79,7 @@ function keyFigures(key: RuntimeKey, now: number): Omit<KeyView, 'last_transitio
     in_flight: health.inFlight,
     remaining_requests: key.quota.requestsLeft(now) ?? null,
     remaining_tokens: key.quota.tokensLeft(now) ?? null,
-    cooldown_until: wallClock(health.cooldownUntil, now),
+    cooldown_until: cooldownEnd(health.cooldownUntil, now),
     reason: health.reason,
   };
 }

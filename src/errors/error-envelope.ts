@@ -1,7 +1,7 @@
 import type { GatewayError } from './gateway-error.js';
 
 /** The client-facing API a request arrived on; decides the error envelope and stream framing. */
-export type SurfaceName = 'openai' | 'anthropic' | 'genai' | 'bedrock' | 'ops';
+export type SurfaceName = 'openai' | 'anthropic' | 'genai' | 'bedrock';
 
 /** Maps a URL to the surface whose envelope its errors use. */
 export function surfaceOfUrl(url: string): SurfaceName {
@@ -59,7 +59,6 @@ export function errorEnvelope(surface: SurfaceName, error: GatewayError): string
     case 'bedrock':
       return JSON.stringify({ message: error.message, code: error.code });
     case 'openai':
-    case 'ops':
       return JSON.stringify({ error: { message: error.message, type: openAIType(error.status), code: error.code, param: error.param ?? null } });
   }
 }

@@ -103,7 +103,7 @@ class AttemptRun<T> {
       this.hardFailure = false;
       const outcome = await this.walkChain(chain);
       if (outcome.kind === 'success') return outcome.value;
-      if (outcome.kind === 'stop') throw finalError([...this.failed]);
+      if (outcome.kind === 'stop') throw finalError(this.failed);
       const wait = this.hardFailure ? undefined : this.queueWait(chain);
       if (wait === undefined) throw this.exhaustedError(chain);
       await this.waitInQueue(wait);
@@ -142,23 +142,16 @@ class AttemptRun<T> {
     const provider = target.provider;
     const keys = provider.keyPool.eligible(target.model);
     const maxTransient = this.overrides.maxAttemptsPerTarget ?? provider.retry.max_attempts;
-    let triedKeys: Set<RuntimeKey> | undefined;
-    /** Keys set aside after a transient failure: a retry prefers the others, and reuses these only when none is left. */
-    let setAside: Set<RuntimeKey> | undefined;
+    const walk = new KeyWalk();
     let transientFailures = 0;
     for (;;) {
       if (this.isOutOfBudget()) return { kind: 'exhausted' };
-      let key = provider.keyPool.balancer.pick({ candidates: keys, tried: triedKeys, now: performance.now(), random: Math.random(), sessionKey: this.overrides.sessionKey });
-      if (key === undefined && setAside !== undefined && setAside.size > 0 && triedKeys !== undefined) {
-        for (const reusable of setAside) triedKeys.delete(reusable);
-        setAside.clear();
-        key = provider.keyPool.balancer.pick({ candidates: keys, tried: triedKeys, now: performance.now(), random: Math.random(), sessionKey: this.overrides.sessionKey });
-      }
+      const now = performance.now();
+      const key = this.pickKey(provider.keyPool.balancer, keys, walk, now) ?? (walk.reuseSetAside() ? this.pickKey(provider.keyPool.balancer, keys, walk, now) : undefined);
       if (key === undefined) return { kind: 'exhausted' };
-      if (!key.quota.hasRoomFor(this.estimatedTokens, key.health.inFlight, performance.now())) {
+      if (!key.quota.hasRoomFor(this.estimatedTokens, key.health.inFlight, now)) {
         // The provider's own counters (or the configured limits) say it would answer 429: do not ask.
-        triedKeys ??= new Set();
-        triedKeys.add(key);
+        walk.exclude(key);
         continue;
       }
       const result = await this.attemptOnce(target, key, fallbackIndex);
@@ -166,21 +159,24 @@ class AttemptRun<T> {
       const failure = result.failure;
       this.lastClass = failure.failureClass;
       if (this.signals.clientGone || this.signals.shuttingDown || isRequestFault(failure)) return { kind: 'stop', failure };
-      if (failure.failureClass === 'transient') {
-        this.hardFailure = true;
-        transientFailures++;
-        if (transientFailures >= maxTransient) return { kind: 'exhausted' };
-        await this.backOff(provider.retry, transientFailures - 1);
-        triedKeys ??= new Set();
-        triedKeys.add(key);
-        setAside ??= new Set();
-        setAside.add(key);
+      if (failure.failureClass === 'rate_limited') {
+        walk.exclude(key);
         continue;
       }
-      if (failure.failureClass === 'key_rejected') this.hardFailure = true;
-      triedKeys ??= new Set();
-      triedKeys.add(key);
+      this.hardFailure = true;
+      if (failure.failureClass === 'key_rejected') {
+        walk.exclude(key);
+        continue;
+      }
+      transientFailures++;
+      if (transientFailures >= maxTransient) return { kind: 'exhausted' };
+      await this.backOff(provider.retry, transientFailures - 1);
+      walk.setAside(key);
     }
+  }
+
+  private pickKey(balancer: Balancer<RuntimeKey>, keys: readonly RuntimeKey[], walk: KeyWalk, now: number): RuntimeKey | undefined {
+    return balancer.pick({ candidates: keys, tried: walk.tried, now, random: Math.random(), sessionKey: this.overrides.sessionKey });
   }
 
   private async attemptOnce(target: RuntimeTarget, key: RuntimeKey, fallbackIndex: number): Promise<AttemptResult<T>> {
@@ -301,6 +297,35 @@ class AttemptRun<T> {
  */
 export function normalisedLatency(durationMs: number, outputTokens: number): number {
   return durationMs / (1 + outputTokens / 256);
+}
+
+/**
+ * The keys of one target a request has used up. Rate-limited and rejected keys are excluded for
+ * the rest of the request; a key that failed transiently is set aside, so a retry prefers the
+ * others, and comes back once no other key is left.
+ */
+class KeyWalk {
+  tried: Set<RuntimeKey> | undefined = undefined;
+  private setAsideKeys: Set<RuntimeKey> | undefined = undefined;
+
+  exclude(key: RuntimeKey): void {
+    this.tried ??= new Set();
+    this.tried.add(key);
+  }
+
+  setAside(key: RuntimeKey): void {
+    this.exclude(key);
+    this.setAsideKeys ??= new Set();
+    this.setAsideKeys.add(key);
+  }
+
+  /** Makes the keys set aside pickable again; false when there were none. */
+  reuseSetAside(): boolean {
+    if (this.setAsideKeys === undefined || this.setAsideKeys.size === 0 || this.tried === undefined) return false;
+    for (const key of this.setAsideKeys) this.tried.delete(key);
+    this.setAsideKeys.clear();
+    return true;
+  }
 }
 
 /** The earliest time any target of the chain, and one of its keys, may be used again. */

@@ -4,12 +4,11 @@ import type { ChatChunk } from '../providers/chat-types.js';
 import { chunkHasContent } from '../providers/chat-types.js';
 import type { SseEvent, StreamOutput, StreamTranslator, UpstreamCall } from '../providers/spec.js';
 import { SseParser } from '../upstream/sse-parser.js';
-import type { UpstreamTransport } from '../upstream/transport.js';
+import type { UpstreamResponse, UpstreamTransport } from '../upstream/transport.js';
 import { classifyNetworkError } from '../upstream/transport.js';
 import type { Attempt, AttemptResult } from './attempt-loop.js';
 import type { RequestContext } from './request-context.js';
 import type { RequestSignals } from './request-signals.js';
-import type { SentCall } from './upstream-call.js';
 import { sendCall } from './upstream-call.js';
 import { networkFailure, streamFailure } from './upstream-failure.js';
 
@@ -66,9 +65,9 @@ class StreamRelay {
     private readonly startedAt: number,
   ) {}
 
-  async run(sent: SentCall, signals: RequestSignals): Promise<AttemptResult<void>> {
+  async run(upstream: UpstreamResponse, signals: RequestSignals): Promise<AttemptResult<void>> {
     try {
-      for await (const bytes of sent.response.body as AsyncIterable<Buffer>) {
+      for await (const bytes of upstream.body as AsyncIterable<Buffer>) {
         this.parser.push(bytes, this.events);
         if (!(await this.flush(this.translateEvents()))) break;
       }
@@ -79,14 +78,14 @@ class StreamRelay {
         await this.flush(text + this.renderOutputs());
       }
     } catch (error) {
-      sent.response.body.destroy();
+      upstream.body.destroy();
       if (signals.clientGone) return this.closeQuietly();
       const failure = networkFailure(classifyNetworkError(error, signals.timedOut, false));
       const reason = signals.shuttingDown ? 'the gateway is shutting down' : failure.message;
       if (this.response === undefined) return { ok: false, failure };
       return this.fail(`upstream stream failed: ${reason}`, 'upstream_error');
     }
-    return this.finish(sent);
+    return this.finish(upstream);
   }
 
   private translateEvents(): string {
@@ -141,9 +140,9 @@ class StreamRelay {
     return this.upstreamError === undefined && !this.sawDone;
   }
 
-  private finish(sent: SentCall): AttemptResult<void> {
+  private finish(upstream: UpstreamResponse): AttemptResult<void> {
     if (this.upstreamError !== undefined) {
-      sent.response.body.destroy();
+      upstream.body.destroy();
       if (this.response === undefined) return { ok: false, failure: streamFailure(`upstream sent an error event before any content: ${this.upstreamError.message}`) };
       return this.fail(this.upstreamError.message, this.upstreamError.type);
     }

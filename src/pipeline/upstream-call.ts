@@ -12,10 +12,6 @@ import type { RequestSignals } from './request-signals.js';
 import type { UpstreamFailure } from './upstream-failure.js';
 import { httpFailure, invalidResponse, networkFailure } from './upstream-failure.js';
 
-export interface SentCall {
-  response: UpstreamResponse;
-}
-
 /** Sends one call; a network failure or a non-2xx status comes back as a failure value. */
 /** Feeds a response's rate-limit headers, when it has any, to the key's quota tracker. */
 export function observeQuota(key: RuntimeKey, headers: HeaderBag): void {
@@ -23,7 +19,7 @@ export function observeQuota(key: RuntimeKey, headers: HeaderBag): void {
   key.quota.observe(readRateLimitHints(headers, Date.now()), performance.now());
 }
 
-export async function sendCall(transport: UpstreamTransport, provider: RuntimeProvider, key: RuntimeKey, call: UpstreamCall, signals: RequestSignals): Promise<AttemptResult<SentCall>> {
+export async function sendCall(transport: UpstreamTransport, provider: RuntimeProvider, key: RuntimeKey, call: UpstreamCall, signals: RequestSignals): Promise<AttemptResult<UpstreamResponse>> {
   const signal = signals.beginAttempt(provider.timeouts);
   let response: UpstreamResponse;
   try {
@@ -34,7 +30,7 @@ export async function sendCall(transport: UpstreamTransport, provider: RuntimePr
     return { ok: false, failure: networkFailure(classifyNetworkError(error, signals.timedOut, signals.clientGone)) };
   }
   if (response.statusCode >= 400) return { ok: false, failure: await readErrorResponse(response, provider, signals) };
-  return { ok: true, value: { response } };
+  return { ok: true, value: response };
 }
 
 async function readErrorResponse(response: UpstreamResponse, provider: RuntimeProvider, signals: RequestSignals): Promise<UpstreamFailure> {

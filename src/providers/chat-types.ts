@@ -142,10 +142,6 @@ export interface EmbeddingsResponse {
   [field: string]: unknown;
 }
 
-export function emptyUsage(): Usage {
-  return { input_tokens: 0, output_tokens: 0, cached_input_tokens: 0, cache_write_input_tokens: 0 };
-}
-
 export function usageFromOpenAI(usage: OpenAIUsage | null | undefined): Usage | undefined {
   if (!usage) return undefined;
   return {

@@ -113,12 +113,11 @@ async function chatCompletions(gateway: Gateway, context: RequestContext, signal
   context.stream = body.stream === true;
   const overrides = readRoutingOverrides(request.headers);
   const chain = buildChain(config, resolveModel(config, body.model), takeFallbacks(body));
-
+  const estimate = estimateTokens(request, body.max_completion_tokens ?? body.max_tokens ?? config.governance.default_max_output_tokens);
   if (context.stream) {
-    await streamChat(gateway, config, chain, context, body, signals, reply, overrides, estimateTokens(request, body.max_completion_tokens ?? body.max_tokens ?? config.governance.default_max_output_tokens));
+    await streamChat(gateway, config, chain, context, body, signals, reply, overrides, estimate);
     return;
   }
-  const estimate = estimateTokens(request, body.max_completion_tokens ?? body.max_tokens ?? config.governance.default_max_output_tokens);
   const payload = await runAttempts(context, config, chain, signals, (attempt) => completeChat(gateway, context, body, signals, attempt), overrides, estimate);
   sendProxied(reply, context, payload);
 }
