@@ -33,14 +33,14 @@ export interface Attempt {
 
 /** Per-request overrides of routing (SPEC section 3 headers). */
 export interface RoutingOverrides {
-
   strategy: Strategy | undefined;
   maxAttemptsPerTarget: number | undefined;
   timeoutMs: number | undefined;
   sessionKey: string | undefined;
 }
 
-export const NO_OVERRIDES: RoutingOverrides = { strategy: undefined, maxAttemptsPerTarget: undefined, timeoutMs: undefined, sessionKey: undefined };
+/** Shared by every request that sends no routing header. */
+export const NO_OVERRIDES: RoutingOverrides = Object.freeze({ strategy: undefined, maxAttemptsPerTarget: undefined, timeoutMs: undefined, sessionKey: undefined });
 
 const REQUEST_FALLBACK_TRIGGERS: ReadonlySet<FallbackTrigger> = new Set(['error']);
 
