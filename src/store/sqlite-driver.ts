@@ -1,0 +1,140 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import Database from 'better-sqlite3';
+import type { SqlDriver } from './sql-driver.js';
+
+export const SQLITE_MEMORY = ':memory:';
+
+const BUSY_TIMEOUT_MS = 5_000;
+const LONGEST_BEGIN_RETRY_DELAY_MS = 50;
+
+/** Opens (creating it and its directory when missing) a SQLite database file, or `:memory:`. */
+export function openSqliteDriver(path: string): SqlDriver {
+  if (path !== SQLITE_MEMORY) mkdirSync(dirname(path), { recursive: true });
+  const database = new Database(path, { timeout: BUSY_TIMEOUT_MS });
+  try {
+    database.pragma('journal_mode = WAL');
+    database.pragma('synchronous = NORMAL');
+    database.pragma('foreign_keys = ON');
+    database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  } catch (error) {
+    database.close();
+    throw error;
+  }
+  return new SqliteDriver(database);
+}
+
+type Statement = Database.Statement<unknown[], unknown>;
+
+/** Executes at once on the connection; the driver decides when that is safe. */
+class SqliteSession implements SqlDriver {
+  readonly dialect = 'sqlite';
+  private readonly statements = new Map<string, Statement>();
+
+  constructor(private readonly database: Database.Database) {}
+
+  async query<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    return this.prepared(sql).all(...params) as T[];
+  }
+
+  async run(sql: string, params: readonly unknown[] = []): Promise<number> {
+    return this.prepared(sql).run(...params).changes;
+  }
+
+  async transaction<T>(work: (session: SqlDriver) => Promise<T>): Promise<T> {
+    return work(this);
+  }
+
+  async close(): Promise<void> {
+    throw new Error('a transaction session cannot close the database');
+  }
+
+  private prepared(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.database.prepare<unknown[], unknown>(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+}
+
+/**
+ * One connection serves the whole process, so a transaction that awaits between statements
+ * must keep every other caller out until it ends: all work runs one piece at a time, in order.
+ */
+class SqliteDriver implements SqlDriver {
+  readonly dialect = 'sqlite';
+  private readonly session: SqliteSession;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly database: Database.Database) {
+    this.session = new SqliteSession(database);
+  }
+
+  query<T>(sql: string, params?: readonly unknown[]): Promise<T[]> {
+    return this.exclusive(() => this.session.query<T>(sql, params));
+  }
+
+  run(sql: string, params?: readonly unknown[]): Promise<number> {
+    return this.exclusive(() => this.session.run(sql, params));
+  }
+
+  transaction<T>(work: (session: SqlDriver) => Promise<T>): Promise<T> {
+    return this.exclusive(async () => {
+      await this.beginImmediate();
+      try {
+        const result = await work(this.session);
+        this.database.exec('COMMIT');
+        return result;
+      } catch (error) {
+        if (this.database.inTransaction) this.database.exec('ROLLBACK');
+        throw error;
+      }
+    });
+  }
+
+  close(): Promise<void> {
+    return this.exclusive(async () => {
+      this.database.close();
+    });
+  }
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(work);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  /**
+   * SQLite's own busy handler waits by blocking the thread, and then a connection of this very
+   * process that holds the lock (tests open several) could never finish. So the wait for the
+   * write lock happens here, between event-loop turns.
+   */
+  private async beginImmediate(): Promise<void> {
+    const deadline = Date.now() + BUSY_TIMEOUT_MS;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        this.beginImmediateWithoutWaiting();
+        return;
+      } catch (error) {
+        if (!isBusy(error) || Date.now() >= deadline) throw error;
+        await sleep(Math.min(2 ** attempt, LONGEST_BEGIN_RETRY_DELAY_MS));
+      }
+    }
+  }
+
+  private beginImmediateWithoutWaiting(): void {
+    this.database.pragma('busy_timeout = 0');
+    try {
+      this.database.exec('BEGIN IMMEDIATE');
+    } finally {
+      this.database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    }
+  }
+}
+
+function isBusy(error: unknown): boolean {
+  return error instanceof Database.SqliteError && error.code.startsWith('SQLITE_BUSY');
+}
