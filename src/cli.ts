@@ -1,9 +1,11 @@
 import { parseArgs } from 'node:util';
 import { compileConfig } from './config/compile.js';
 import { ConfigError } from './config/config-problem.js';
-import { loadConfigFile } from './config/load-config.js';
+import { demoConfig, loadConfigFile } from './config/load-config.js';
 import { startGateway } from './main.js';
 import { runSimulatorCli } from './simulator/index.js';
+import { openStore } from './store/open-store.js';
+import type { Store } from './store/store.js';
 import { createLogger } from './telemetry/logger.js';
 
 const USAGE = `Usage: switchyard <command> [options]
@@ -11,11 +13,13 @@ const USAGE = `Usage: switchyard <command> [options]
 Commands:
   start [--config FILE] [--port N] [--host H]   run the gateway (demo config when no file is given)
   validate --config FILE                        check a config file; prints every problem with its path
+  migrate [--config FILE] [--store URL]         bring the store's schema up to date (start does it too)
   simulate [--port N] [--host H] [--config F]   run the provider simulator on its own
   help                                          show this text
 
-Environment: SWITCHYARD_CONFIG (config path), SWITCHYARD_LOG_LEVEL (info), provider keys such as
-OPENAI_API_KEY or ANTHROPIC_API_KEY are picked up in demo mode.`;
+Environment: SWITCHYARD_CONFIG (config path), SWITCHYARD_LOG_LEVEL (info). In demo mode (no config
+file) also SWITCHYARD_ADMIN_TOKEN (enables /admin), SWITCHYARD_STORE (store URL) and provider keys
+such as OPENAI_API_KEY or ANTHROPIC_API_KEY.`;
 
 type Output = (line: string) => void;
 
@@ -30,6 +34,8 @@ export async function runCli(argv: readonly string[], out: Output = stdout, err:
         return await start(rest);
       case 'validate':
         return await validate(rest, out, err);
+      case 'migrate':
+        return await migrate(rest, out, err);
       case 'simulate':
         return await runSimulatorCli(rest);
       case 'help':
@@ -96,4 +102,29 @@ async function validate(argv: readonly string[], out: Output, err: Output): Prom
   out(`${path}: OK — ${runtime.providers.size} provider(s), ${runtime.groups.size} model group(s), ${runtime.modelNames.length} routable model name(s)`);
   for (const notice of runtime.notices) out(`note: ${notice}`);
   return 0;
+}
+
+async function migrate(argv: readonly string[], out: Output, err: Output): Promise<number> {
+  const { values } = parseArgs({ args: [...argv], options: { config: { type: 'string', short: 'c' }, store: { type: 'string' } }, strict: true });
+  const path = values.config ?? process.env.SWITCHYARD_CONFIG;
+  const url = values.store ?? (path === undefined ? demoConfig(process.env).store : (await loadConfigFile(path)).store);
+  let store: Store;
+  try {
+    store = await openStore(url);
+  } catch (error) {
+    err(`cannot open the store: ${(error as Error).message}`);
+    return 1;
+  }
+  try {
+    out(`migrating ${store.kind} store at ${store.location} …`);
+    const report = await store.migrate();
+    for (const name of report.applied) out(`  applied ${name}`);
+    out(report.applied.length === 0 ? `up to date at schema version ${report.version}` : `done: schema version ${report.version}`);
+    return 0;
+  } catch (error) {
+    err(`migration failed: ${(error as Error).message}`);
+    return 1;
+  } finally {
+    await store.close();
+  }
 }

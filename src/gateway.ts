@@ -1,5 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { RuntimeConfig } from './config/runtime-config.js';
+import { Governance } from './governance/governance.js';
+import type { Store } from './store/store.js';
+import type { Logger } from './telemetry/logger.js';
 import type { RequestContext } from './pipeline/request-context.js';
 import type { RequestSignals } from './pipeline/request-signals.js';
 import { isRescoring } from './routing/balancers.js';
@@ -20,13 +23,19 @@ function rescoreRoutes(gateway: Gateway): void {
   for (const provider of config.providers.values()) if (isRescoring(provider.keyPool.balancer)) provider.keyPool.balancer.recompute(now);
 }
 
+/** Builds a gateway on an opened, migrated store: loads virtual keys and restores budgets' spend first. */
+export async function openGateway(config: RuntimeConfig, store: Store, options: { logger?: Logger | undefined; transport?: UpstreamTransport } = {}): Promise<Gateway> {
+  const governance = await Governance.open(config, store, { logger: options.logger });
+  return new Gateway(config, governance, options.transport);
+}
+
 /** Told about every data-plane request once it has ended (usage settlement, request log, metrics). */
 export type RequestListener = (context: RequestContext) => void;
 
 /**
  * The state one gateway process shares across requests: the current config snapshot (swapped
- * whole on reload, never mutated), the upstream connection pools, the requests in flight, and
- * the shutdown switch.
+ * whole on reload, never mutated), governance (keys, limits, budgets, usage), the upstream
+ * connection pools, the requests in flight, and the shutdown switch.
  */
 export class Gateway {
   private readonly requestListeners: RequestListener[] = [];
@@ -41,9 +50,13 @@ export class Gateway {
   /** Recomputes adaptive scores every `routing.adaptive.interval_ms`, off the request path. */
   private readonly rescoring: NodeJS.Timeout;
 
-  constructor(config: RuntimeConfig, transport: UpstreamTransport = new UpstreamTransport()) {
+  readonly governance: Governance;
+
+  constructor(config: RuntimeConfig, governance: Governance, transport: UpstreamTransport = new UpstreamTransport()) {
     this.current = config;
+    this.governance = governance;
     this.transport = transport;
+    this.requestListeners.push((context) => governance.settle(context));
     this.deadlineSweep = setInterval(sweepDeadlines, DEADLINE_SWEEP_MS, this.inFlight);
     this.deadlineSweep.unref();
     this.rescoring = setInterval(rescoreRoutes, config.routing.adaptive.interval_ms, this);
@@ -55,7 +68,8 @@ export class Gateway {
   }
 
   /** Replace the config snapshot; requests already running keep the one they started with. */
-  swapConfig(config: RuntimeConfig): void {
+  async swapConfig(config: RuntimeConfig): Promise<void> {
+    await this.governance.applyConfig(config);
     this.current = config;
   }
 
@@ -92,5 +106,6 @@ export class Gateway {
     clearInterval(this.deadlineSweep);
     clearInterval(this.rescoring);
     await this.transport.close();
+    await this.governance.close();
   }
 }

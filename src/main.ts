@@ -4,7 +4,10 @@ import { compileConfig } from './config/compile.js';
 import { demoConfig, loadConfigFile } from './config/load-config.js';
 import type { RuntimeConfig } from './config/runtime-config.js';
 import type { Config } from './config/schema.js';
-import { Gateway } from './gateway.js';
+import type { Gateway } from './gateway.js';
+import { openGateway } from './gateway.js';
+import { openStore } from './store/open-store.js';
+import type { Store } from './store/store.js';
 import { HealthRegistry } from './routing/health-registry.js';
 import type { HealthSubject } from './routing/health-registry.js';
 import { startSimulator } from './simulator/index.js';
@@ -45,14 +48,38 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     await simulator?.close();
     throw error;
   }
-  const gateway = new Gateway(runtime);
+  let store: Store | undefined;
+  let gateway: Gateway;
+  try {
+    store = await openMigratedStore(config.store, options.logger);
+    gateway = await openGateway(runtime, store, { logger: options.logger });
+  } catch (error) {
+    await store?.close();
+    await simulator?.close();
+    throw error;
+  }
   const app = buildApp(gateway, { logger: options.logger });
   await app.listen({ port: config.server.port, host: config.server.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.server.port;
   const url = `http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${port}`;
-  logStartup(options.logger, runtime, url, simulator);
-  return { url, app, gateway, shutdown: () => shutdown(app, gateway, simulator, options.logger) };
+  logStartup(options.logger, runtime, gateway, url, simulator);
+  const openedStore = store;
+  return { url, app, gateway, shutdown: () => shutdown(app, gateway, openedStore, simulator, options.logger) };
+}
+
+/** Opens the configured store and brings its schema up to date, saying what it did. */
+async function openMigratedStore(url: string, logger: Logger): Promise<Store> {
+  const store = await openStore(url, { onError: (error) => logger.error({ err: error }, 'store connection error') });
+  try {
+    const report = await store.migrate();
+    const applied = report.applied.length > 0 ? `applied ${report.applied.join(', ')}` : 'up to date';
+    logger.info({ store: store.location, schema_version: report.version }, `store: ${store.location} (schema version ${report.version}, ${applied})`);
+    return store;
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
 }
 
 /** Every state change of a key or target, with its reason: warn when it goes bad, info when it comes back. */
@@ -67,7 +94,7 @@ function needsEmbeddedSimulator(config: Config): boolean {
   return config.providers.some((provider) => provider.type === 'simulator' && provider.base_url === undefined);
 }
 
-function logStartup(logger: Logger, config: RuntimeConfig, url: string, simulator: SimulatorHandle | undefined): void {
+function logStartup(logger: Logger, config: RuntimeConfig, gateway: Gateway, url: string, simulator: SimulatorHandle | undefined): void {
   logger.info({ source: config.source }, config.source === 'demo' ? 'no config file given: running the demo config' : `config loaded from ${config.source}`);
   for (const provider of config.providers.values()) {
     const keys = provider.keyPool.keys.map((key) => `${key.id}(w=${key.weight})`).join(', ');
@@ -76,11 +103,14 @@ function logStartup(logger: Logger, config: RuntimeConfig, url: string, simulato
   if (simulator) logger.info(`embedded provider simulator on ${simulator.url}`);
   logger.info({ models: config.modelNames }, `${config.modelNames.length} model names routable: ${config.modelNames.slice(0, 12).join(', ')}${config.modelNames.length > 12 ? ', …' : ''} (and any provider/model)`);
   for (const notice of config.notices) logger.warn(notice);
-  logger.info('auth: open — no virtual keys are enforced yet; anyone who can reach this port can use it');
+  const governance = gateway.governance;
+  if (governance.authRequired) logger.info({ virtual_keys: governance.keyCount }, `auth: virtual key required (${governance.keyCount} key(s) loaded${config.auth.required ? ', auth.required is true' : ''})`);
+  else logger.warn('auth: OPEN — no virtual key exists yet, so anyone who can reach this port can use it; create one with POST /admin/v1/virtual-keys or set auth.required: true');
+  if (config.adminToken === undefined) logger.info('admin API disabled: set admin.token to manage keys, teams and customers');
   logger.info({ url }, `Switchyard listening on ${url} — try: curl ${url}/v1/chat/completions -H 'content-type: application/json' -d '{"model":"demo/sim-small","messages":[{"role":"user","content":"hi"}]}'`);
 }
 
-async function shutdown(app: FastifyInstance, gateway: Gateway, simulator: SimulatorHandle | undefined, logger: Logger): Promise<void> {
+async function shutdown(app: FastifyInstance, gateway: Gateway, store: Store, simulator: SimulatorHandle | undefined, logger: Logger): Promise<void> {
   if (gateway.draining) return;
   gateway.startDraining();
   const drainMs = gateway.config.server.drain_timeout_ms;
@@ -98,7 +128,8 @@ async function shutdown(app: FastifyInstance, gateway: Gateway, simulator: Simul
     clearInterval(idleSweep);
     clearTimeout(deadline);
     await gateway.close();
+    await store.close();
     await simulator?.close();
   }
-  logger.info('shutdown complete');
+  logger.info('shutdown complete: usage written, store closed');
 }

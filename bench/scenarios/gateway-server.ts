@@ -1,7 +1,8 @@
 import { buildApp } from '../../src/app.js';
 import { compileConfig } from '../../src/config/compile.js';
 import { validateConfig } from '../../src/config/load-config.js';
-import { Gateway } from '../../src/gateway.js';
+import { openGateway } from '../../src/gateway.js';
+import { openStore } from '../../src/store/open-store.js';
 import { portOf, reportListening } from '../servers/child-protocol.js';
 
 /**
@@ -15,7 +16,9 @@ function configArgument(): unknown {
 }
 
 const config = validateConfig(configArgument(), 'scenario-lab');
-const gateway = new Gateway(compileConfig(config, { source: 'scenario-lab' }));
+const store = await openStore('sqlite::memory:');
+await store.migrate();
+const gateway = await openGateway(compileConfig(config, { source: 'scenario-lab' }), store);
 const app = buildApp(gateway);
 await app.listen({ port: 0, host: '127.0.0.1' });
 reportListening(portOf(app.server));

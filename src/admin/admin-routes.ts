@@ -2,6 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Gateway } from '../gateway.js';
 import { registerEndpoint } from '../surfaces/register-endpoint.js';
 import { requireAdmin } from './admin-auth.js';
+import { registerGovernanceRoutes } from './governance-routes.js';
+import { registerOpenApiRoute } from './openapi.js';
+import { registerUsageRoutes } from './usage-routes.js';
 import { routesView } from './routes-view.js';
 
 /** The admin API under `/admin/v1/` (SPEC section 7); every endpoint needs the admin token. */
@@ -10,4 +13,7 @@ export function registerAdminRoutes(app: FastifyInstance, gateway: Gateway): voi
     requireAdmin(gateway, request);
     return reply.send(routesView(gateway.config));
   });
+  registerGovernanceRoutes(app, gateway);
+  registerUsageRoutes(app, gateway);
+  registerOpenApiRoute(app);
 }

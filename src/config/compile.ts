@@ -1,4 +1,6 @@
+import { PriceTable } from '../governance/price-table.js';
 import { findAdapter, adapterTypes } from '../providers/registry.js';
+import { compileGovernanceEntities } from './compile-governance.js';
 import { createBalancer } from '../routing/balancers.js';
 import { HealthRegistry } from '../routing/health-registry.js';
 import type { ConfigProblem } from './config-problem.js';
@@ -25,14 +27,13 @@ export function compileConfig(config: Config, options: CompileOptions): RuntimeC
   const problems: ConfigProblem[] = [];
   const notices: string[] = [];
   const health = options.health ?? new HealthRegistry(config.routing.circuit);
-  const context: CompileContext = { options, problems, notices, health, config };
+  const context: CompileContext = { options, problems, notices, health, config, prices: new PriceTable(config.pricing) };
   const providers = compileProviders(config.providers, context);
   const groups = compileGroups(config.models, providers, context);
   const { bareModels, ambiguousModels } = indexBareModels(providers, groups);
   checkFallbacks(config.models, groups, providers, bareModels, problems);
+  const governanceEntities = compileGovernanceEntities(config, problems);
   if (problems.length > 0) throw new ConfigError(problems, options.source);
-
-  if (config.virtual_keys.length > 0 || config.auth.required) notices.push('virtual keys and auth are configured; they are enforced once governance is enabled');
   const modelNames = [...groups.keys(), ...bareModels.keys()];
   for (const provider of providers.values()) for (const model of provider.models) modelNames.push(`${provider.id}/${model}`);
 
@@ -43,6 +44,8 @@ export function compileConfig(config: Config, options: CompileOptions): RuntimeC
     auth: config.auth,
     governance: config.governance,
     adminToken: config.admin?.token,
+    governanceEntities,
+    prices: context.prices,
     health,
     providers,
     groups,
@@ -59,6 +62,7 @@ interface CompileContext {
   notices: string[];
   health: HealthRegistry;
   config: Config;
+  prices: PriceTable;
 }
 
 function compileProviders(list: readonly ProviderConfig[], context: CompileContext): Map<string, RuntimeProvider> {
@@ -153,7 +157,7 @@ function compileGroups(list: readonly ModelGroupConfig[], providers: ReadonlyMap
         model: target.model,
         weight: target.weight,
         priority: target.priority ?? 0,
-        costPerMtok: blendedPrice(context.config, provider.id, target.model),
+        costPerMtok: blendedPrice(context.prices, provider, target.model),
         health: context.health.forTarget(provider.id, target.model),
       });
     });
@@ -167,10 +171,10 @@ function compileFallback(fallback: FallbackConfig): RuntimeFallback {
   return typeof fallback === 'string' ? { name: fallback, on: new Set(['error']) } : { name: fallback.model, on: new Set(fallback.on) };
 }
 
-/** USD per million tokens, input and output averaged, from `pricing:`; undefined when unpriced. */
-function blendedPrice(config: Config, providerId: string, model: string): number | undefined {
-  const price = config.pricing.find((entry) => entry.model === model && (entry.provider === undefined || entry.provider === providerId));
-  return price === undefined ? undefined : (price.input_per_mtok + price.output_per_mtok) / 2;
+/** USD per million tokens, input and output averaged, for the cost strategy; undefined when unpriced. */
+function blendedPrice(prices: PriceTable, provider: RuntimeProvider, model: string): number | undefined {
+  const price = prices.find(provider.id, provider.type, model);
+  return price === undefined ? undefined : (price.input + price.output) / 2;
 }
 
 function indexBareModels(providers: ReadonlyMap<string, RuntimeProvider>, groups: ReadonlyMap<string, RuntimeRoute>) {

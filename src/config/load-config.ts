@@ -113,6 +113,8 @@ export function demoConfig(environment: NodeJS.ProcessEnv = process.env): Config
     },
     providers,
     models: [{ name: 'chat', targets: [{ provider: 'demo', model: 'sim-small' }] }],
+    ...(environment.SWITCHYARD_ADMIN_TOKEN ? { admin: { token: environment.SWITCHYARD_ADMIN_TOKEN } } : {}),
+    ...(environment.SWITCHYARD_STORE ? { store: environment.SWITCHYARD_STORE } : {}),
   };
   return validateConfig(input, 'demo', environment);
 }

@@ -1,4 +1,6 @@
+import type { PriceTable } from '../governance/price-table.js';
 import type { ProviderAdapter } from '../providers/spec.js';
+import type { GovernanceEntities } from './compile-governance.js';
 import type { QuotaTracker } from '../resilience/quota-tracker.js';
 import type { RouteHealth } from '../resilience/route-health.js';
 import type { Balancer, BalancerOptions, Candidate } from '../routing/balancers.js';
@@ -95,6 +97,10 @@ export interface RuntimeConfig {
   readonly auth: Config['auth'];
   readonly governance: Config['governance'];
   readonly adminToken: string | undefined;
+  /** Virtual keys, teams and customers declared in the config file (the store holds the others). */
+  readonly governanceEntities: GovernanceEntities;
+  /** Bundled prices with the config's `pricing:` overrides on top. */
+  readonly prices: PriceTable;
   /** Live health of keys and targets; outlives this snapshot (shared with the next one on reload). */
   readonly health: HealthRegistry;
   readonly providers: ReadonlyMap<string, RuntimeProvider>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { adapterTypes, findAdapter } from '../providers/registry.js';
+import { BUDGET_PERIODS } from '../store/store.js';
 import { closestWord } from './config-problem.js';
 
 /**
@@ -18,13 +19,13 @@ const milliseconds = numberish.pipe(z.number().int().positive());
 export const STRATEGIES = ['adaptive', 'weighted', 'round-robin', 'least-busy', 'lowest-latency', 'cost', 'priority', 'sticky'] as const;
 export const strategySchema = z.enum(STRATEGIES);
 
-const idSchema = z
+export const idSchema = z
   .string()
   .min(1)
   .max(128)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'must start with a letter or digit and use only letters, digits, . _ : -');
 
-const limitsSchema = z.strictObject({ rpm: positiveInt.optional(), tpm: positiveInt.optional() });
+export const limitsSchema = z.strictObject({ rpm: positiveInt.optional(), tpm: positiveInt.optional() });
 
 const keySchema = z.strictObject({
   id: idSchema,
@@ -145,21 +146,36 @@ const serverSchema = z.strictObject({
   tls: tlsSchema.optional(),
 });
 
-const budgetSchema = z.strictObject({
-  limit_usd: numberish.pipe(z.number().min(0)),
-  period: z.enum(['1m', '1h', '1d', '1w', '1M']).optional(),
+export const budgetSchema = z.strictObject({
+  limit_usd: numberish.pipe(z.number().min(0).finite()),
+  /** Calendar period in UTC after which spend starts again from zero; omitted = lifetime. */
+  period: z.enum(BUDGET_PERIODS).optional(),
 });
 
+export const isoTime = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO 8601 time, e.g. 2027-01-01T00:00:00Z');
+
 const virtualKeySchema = z.strictObject({
+  /** Stable id for usage and logs; derived from the key when omitted. */
+  id: idSchema.optional(),
   name: z.string().min(1),
-  key: z.string().regex(/^sk-sy-/, 'must start with sk-sy-'),
-  models: z.array(z.string()).optional(),
-  providers: z.array(z.string()).optional(),
+  key: z.string().regex(/^sk-sy-[A-Za-z0-9_-]{16,}$/, 'must be sk-sy- followed by at least 16 letters, digits, _ or -'),
+  models: z.array(z.string().min(1)).optional(),
+  providers: z.array(z.string().min(1)).optional(),
   limits: limitsSchema.optional(),
   budget: budgetSchema.optional(),
-  team_id: z.string().optional(),
-  customer_id: z.string().optional(),
-  expires_at: z.string().optional(),
+  team_id: z.string().min(1).optional(),
+  customer_id: z.string().min(1).optional(),
+  expires_at: isoTime.optional(),
+  disabled: booleanish.default(false),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** A team or customer declared in the config file. */
+const ownerSchema = z.strictObject({
+  id: idSchema,
+  name: z.string().min(1).optional(),
+  limits: limitsSchema.optional(),
+  budget: budgetSchema.optional(),
   metadata: z.record(z.string(), z.unknown()).optional(),
 });
 
@@ -181,6 +197,8 @@ export const configSchema = z.strictObject({
   routing: routingSchema.default(routingSchema.parse({})),
   auth: z.strictObject({ required: booleanish.default(false) }).default({ required: false }),
   virtual_keys: z.array(virtualKeySchema).default([]),
+  teams: z.array(ownerSchema).default([]),
+  customers: z.array(ownerSchema).default([]),
   pricing: z.array(priceSchema).default([]),
   governance: z
     .strictObject({ default_max_output_tokens: positiveInt.default(1024) })
@@ -192,6 +210,8 @@ export type Config = z.output<typeof configSchema>;
 export type ProviderConfig = Config['providers'][number];
 export type KeyConfig = ProviderConfig['keys'][number];
 export type ModelGroupConfig = Config['models'][number];
+export type VirtualKeyConfig = Config['virtual_keys'][number];
+export type OwnerConfig = Config['teams'][number];
 export type Strategy = z.infer<typeof strategySchema>;
 export type FallbackConfig = z.output<typeof fallbackSchema>;
 export type FallbackTrigger = (typeof FALLBACK_TRIGGERS)[number];

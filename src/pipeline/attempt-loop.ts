@@ -127,7 +127,7 @@ class AttemptRun<T> {
 
   private async tryRoute(link: ChainLink): Promise<TargetOutcome<T>> {
     const balancer = this.routeBalancer(link.route);
-    let tried: Set<RuntimeTarget> | undefined;
+    let tried = this.disallowedTargets(link.route);
     for (;;) {
       const target = balancer.pick({ candidates: link.route.targets, tried, now: performance.now(), random: Math.random(), sessionKey: this.overrides.sessionKey });
       if (target === undefined) return { kind: 'exhausted' };
@@ -136,6 +136,14 @@ class AttemptRun<T> {
       tried ??= new Set();
       tried.add(target);
     }
+  }
+
+  /** Targets whose provider the request's virtual key may not use: they count as tried from the start. */
+  private disallowedTargets(route: RuntimeRoute): Set<RuntimeTarget> | undefined {
+    const allowed = this.context.principal?.providers;
+    if (allowed === undefined) return undefined;
+    const disallowed = route.targets.filter((target) => !allowed.has(target.provider.id));
+    return disallowed.length === 0 ? undefined : new Set(disallowed);
   }
 
   private async tryTarget(target: RuntimeTarget, fallbackIndex: number): Promise<TargetOutcome<T>> {

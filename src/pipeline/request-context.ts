@@ -1,6 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { Usage } from '../providers/chat-types.js';
 import type { SurfaceName } from '../errors/error-envelope.js';
+import type { Principal } from '../governance/key-directory.js';
+import type { AdmissionTicket } from '../governance/limiter.js';
 
 export type AttemptOutcome = 'ok' | 'http_error' | 'network_error' | 'timeout' | 'stream_error' | 'invalid_response';
 
@@ -39,6 +41,16 @@ export class RequestContext {
   /** `x-switchyard-debug: 1`: the response carries the attempt list. */
   debug = false;
   readonly warnings: string[] = [];
+  /** The virtual key the request authenticated with; undefined while the gateway is open. */
+  principal: Principal | undefined = undefined;
+  /** Its admission by the limiter, settled once when the request ends. */
+  ticket: AdmissionTicket | undefined = undefined;
+  /** Input tokens estimated from the body before the call, for budgets and interrupted streams. */
+  estimatedInputTokens = 0;
+  /** Characters of output relayed to the client, billed when a stream ends without usage. */
+  streamedOutputChars = 0;
+  /** Cost of the request, integer nano-USD, once settled. */
+  costNanoUsd = 0;
 
   constructor(id: string, surface: SurfaceName, startedAt: number = performance.now()) {
     this.id = id;

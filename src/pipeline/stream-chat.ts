@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { ChatChunk } from '../providers/chat-types.js';
-import { chunkHasContent } from '../providers/chat-types.js';
+import { chunkHasContent, chunkOutputLength } from '../providers/chat-types.js';
 import type { SseEvent, StreamOutput, StreamTranslator, UpstreamCall } from '../providers/spec.js';
 import { SseParser } from '../upstream/sse-parser.js';
 import type { UpstreamResponse, UpstreamTransport } from '../upstream/transport.js';
@@ -100,6 +100,7 @@ class StreamRelay {
       switch (output.type) {
         case 'chunk': {
           const rendered = this.writer.chunk(output.chunk, output.raw);
+          this.context.streamedOutputChars += chunkOutputLength(output.chunk);
           if (this.response !== undefined) {
             text += rendered;
             break;

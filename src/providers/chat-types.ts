@@ -178,3 +178,19 @@ export function chunkHasContent(chunk: ChatChunk): boolean {
 function isNonEmptyString(value: unknown): boolean {
   return typeof value === 'string' && value !== '';
 }
+
+/**
+ * Characters of generated output in a chunk (text, reasoning, refusal, tool-call arguments):
+ * what an interrupted stream is billed on when the upstream never sent its usage.
+ */
+export function chunkOutputLength(chunk: ChatChunk): number {
+  let length = 0;
+  for (const choice of chunk.choices) {
+    const delta = choice.delta;
+    if (typeof delta.content === 'string') length += delta.content.length;
+    if (typeof delta.reasoning_content === 'string') length += delta.reasoning_content.length;
+    if (typeof delta.refusal === 'string') length += delta.refusal.length;
+    if (delta.tool_calls) for (const call of delta.tool_calls) length += (call.function?.arguments?.length ?? 0) + (call.function?.name?.length ?? 0);
+  }
+  return length;
+}

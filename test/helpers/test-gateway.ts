@@ -3,7 +3,9 @@ import { buildApp } from '../../src/app.js';
 import { compileConfig } from '../../src/config/compile.js';
 import { validateConfig } from '../../src/config/load-config.js';
 import type { ConfigInput } from '../../src/config/schema.js';
-import { Gateway } from '../../src/gateway.js';
+import type { Gateway } from '../../src/gateway.js';
+import { openGateway } from '../../src/gateway.js';
+import { openStore } from '../../src/store/open-store.js';
 
 export interface TestGateway {
   url: string;
@@ -12,10 +14,20 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-/** Builds a gateway from a config object and listens on an ephemeral loopback port. */
-export async function startTestGateway(input: ConfigInput): Promise<TestGateway> {
+export interface TestGatewayOptions {
+  /** Store URL; an in-memory SQLite database when omitted. */
+  store?: string | undefined;
+}
+
+/**
+ * Builds a gateway from a config object and listens on an ephemeral loopback port. Closing it
+ * writes queued usage and closes its store.
+ */
+export async function startTestGateway(input: ConfigInput, options: TestGatewayOptions = {}): Promise<TestGateway> {
   const config = validateConfig(input, 'test');
-  const gateway = new Gateway(compileConfig(config, { source: 'test' }));
+  const store = await openStore(options.store ?? 'sqlite::memory:');
+  await store.migrate();
+  const gateway = await openGateway(compileConfig(config, { source: 'test' }), store);
   const app = buildApp(gateway);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
@@ -27,6 +39,7 @@ export async function startTestGateway(input: ConfigInput): Promise<TestGateway>
     close: async () => {
       await app.close();
       await gateway.close();
+      await store.close();
     },
   };
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RuntimeConfig } from '../../config/runtime-config.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import type { Gateway } from '../../gateway.js';
+import { admitRequest, estimateInputTokens } from '../../pipeline/admission.js';
 import type { Attempt, AttemptResult, ChainLink, RoutingOverrides } from '../../pipeline/attempt-loop.js';
 import { buildChain, runAttempts } from '../../pipeline/attempt-loop.js';
 import { RequestContext } from '../../pipeline/request-context.js';
@@ -20,7 +21,10 @@ import { validateChatRequest, validateEmbeddingsRequest } from './validate-reque
 export function registerOpenAIRoutes(app: FastifyInstance, gateway: Gateway): void {
   registerEndpoint(app, 'POST', '/v1/chat/completions', (request, reply) => observe(gateway, request, reply, chatCompletions));
   registerEndpoint(app, 'POST', '/v1/embeddings', (request, reply) => observe(gateway, request, reply, embeddings));
-  registerEndpoint(app, 'GET', '/v1/models', (_request, reply) => reply.type('application/json').send(modelList(gateway.config)));
+  registerEndpoint(app, 'GET', '/v1/models', (request, reply) => {
+    gateway.governance.authenticate(request.headers, Date.now());
+    return reply.type('application/json').send(modelList(gateway.config));
+  });
 }
 
 type DataPlaneHandler = (gateway: Gateway, context: RequestContext, signals: RequestSignals, request: FastifyRequest, reply: FastifyReply) => Promise<void>;
@@ -33,6 +37,8 @@ async function observe(gateway: Gateway, request: FastifyRequest, reply: Fastify
   gateway.requestStarted(signals);
   signals.watch(reply.raw);
   try {
+    context.principal = gateway.governance.authenticate(request.headers, Date.now());
+    context.estimatedInputTokens = estimateInputTokens(request);
     await handler(gateway, context, signals, request, reply);
     context.status = reply.statusCode;
   } catch (error) {
@@ -53,15 +59,6 @@ function takeFallbacks(body: Record<string, unknown>): string[] | undefined {
   const fallbacks = body.fallbacks as string[];
   delete body.fallbacks;
   return fallbacks;
-}
-
-/**
- * A cheap upper estimate of a request's tokens for quota checks: a token is about four bytes of
- * the JSON body, plus the output it may ask for. (Budgets use a real count; this only steers.)
- */
-function estimateTokens(request: FastifyRequest, maxOutputTokens: number | null): number {
-  const length = Number(request.headers['content-length']);
-  return (Number.isFinite(length) ? Math.ceil(length / 4) : 0) + (maxOutputTokens ?? 0);
 }
 
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
@@ -112,8 +109,11 @@ async function chatCompletions(gateway: Gateway, context: RequestContext, signal
   context.requestedModel = body.model;
   context.stream = body.stream === true;
   const overrides = readRoutingOverrides(request.headers);
-  const chain = buildChain(config, resolveModel(config, body.model), takeFallbacks(body));
-  const estimate = estimateTokens(request, body.max_completion_tokens ?? body.max_tokens ?? config.governance.default_max_output_tokens);
+  const requestFallbacks = takeFallbacks(body);
+  const chain = buildChain(config, resolveModel(config, body.model), requestFallbacks);
+  const maxOutputTokens = body.max_completion_tokens ?? body.max_tokens ?? undefined;
+  await admitRequest(gateway, context, chain, requestFallbacks, maxOutputTokens);
+  const estimate = context.estimatedInputTokens + (maxOutputTokens ?? config.governance.default_max_output_tokens);
   if (context.stream) {
     await streamChat(gateway, config, chain, context, body, signals, reply, overrides, estimate);
     return;
@@ -163,8 +163,10 @@ async function embeddings(gateway: Gateway, context: RequestContext, signals: Re
   const config = gateway.config;
   const body = validateEmbeddingsRequest(request.body);
   context.requestedModel = body.model;
-  const chain = buildChain(config, resolveModel(config, body.model), takeFallbacks(body));
-  const payload = await runAttempts(context, config, chain, signals, (attempt) => embedOnce(gateway, context, body, signals, attempt), readRoutingOverrides(request.headers), estimateTokens(request, 0));
+  const requestFallbacks = takeFallbacks(body);
+  const chain = buildChain(config, resolveModel(config, body.model), requestFallbacks);
+  await admitRequest(gateway, context, chain, requestFallbacks, 0);
+  const payload = await runAttempts(context, config, chain, signals, (attempt) => embedOnce(gateway, context, body, signals, attempt), readRoutingOverrides(request.headers), context.estimatedInputTokens);
   sendProxied(reply, context, payload);
 }
 
