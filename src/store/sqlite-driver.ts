@@ -14,10 +14,7 @@ export function openSqliteDriver(path: string): SqlDriver {
   if (path !== SQLITE_MEMORY) mkdirSync(dirname(path), { recursive: true });
   const database = new Database(path, { timeout: BUSY_TIMEOUT_MS });
   try {
-    database.pragma('journal_mode = WAL');
-    database.pragma('synchronous = NORMAL');
-    database.pragma('foreign_keys = ON');
-    database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    database.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
   } catch (error) {
     database.close();
     throw error;
@@ -26,6 +23,16 @@ export function openSqliteDriver(path: string): SqlDriver {
 }
 
 type Statement = Database.Statement<unknown[], unknown>;
+
+/**
+ * Every prepared statement stays reachable for the life of the process, also after its database
+ * is closed. On Node 24, better-sqlite3 12's statement destructor can abort the process when the
+ * garbage collector runs it at a moment with no JavaScript context entered (`Assertion failed:
+ * (env) != nullptr` in RemoveEnvironmentCleanupHook). Statements are cached per SQL text and a
+ * process opens few databases, so keeping them costs little; for the same reason nothing here
+ * uses `pragma()`, which prepares a throwaway statement per call.
+ */
+const retainedStatements: Statement[] = [];
 
 /** Executes at once on the connection; the driver decides when that is safe. */
 class SqliteSession implements SqlDriver {
@@ -55,6 +62,7 @@ class SqliteSession implements SqlDriver {
     if (!statement) {
       statement = this.database.prepare<unknown[], unknown>(sql);
       this.statements.set(sql, statement);
+      retainedStatements.push(statement);
     }
     return statement;
   }
@@ -126,11 +134,11 @@ class SqliteDriver implements SqlDriver {
   }
 
   private beginImmediateWithoutWaiting(): void {
-    this.database.pragma('busy_timeout = 0');
+    this.database.exec('PRAGMA busy_timeout = 0');
     try {
       this.database.exec('BEGIN IMMEDIATE');
     } finally {
-      this.database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      this.database.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
     }
   }
 }
