@@ -1,6 +1,6 @@
 import autocannon from 'autocannon';
 import type { Result } from 'autocannon';
-import { CHAT_COMPLETIONS_PATH, CHAT_REQUEST_BODY } from './fixtures.js';
+import { CHAT_COMPLETIONS_PATH, CHAT_REQUEST_BODY, REQUEST_HEADERS } from './fixtures.js';
 
 export interface ClosedLoopSettings {
   connections: number;
@@ -25,7 +25,7 @@ function fireChatCompletions(baseUrl: string, connections: number, durationSecon
   return autocannon({
     url: `${baseUrl}${CHAT_COMPLETIONS_PATH}`,
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: REQUEST_HEADERS,
     body: CHAT_REQUEST_BODY,
     connections,
     pipelining: 1,

@@ -1,7 +1,8 @@
 import type { ClosedLoopResult } from './closed-loop.js';
 import type { SequentialResult } from './sequential.js';
 
-export const TARGET_NAMES = ['direct', 'floor', 'switchyard'] as const;
+/** `governed` is Switchyard with a virtual key, limits, a budget and a team checked on every request. */
+export const TARGET_NAMES = ['direct', 'floor', 'switchyard', 'governed'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
 export interface TargetResult {
@@ -29,12 +30,14 @@ export interface RatioCheck {
 }
 
 export interface Comparison {
-  addedLatency: { floor: AddedLatency; switchyard: AddedLatency };
+  addedLatency: { floor: AddedLatency; switchyard: AddedLatency; governed: AddedLatency };
   checks: RatioCheck[];
 }
 
 export const THROUGHPUT_RATIO_TARGET = 0.85;
 export const ADDED_LATENCY_RATIO_TARGET = 1.3;
+/** Governance (auth, limits, budget) may cost at most this share of the floor-relative figures. */
+export const GOVERNANCE_COST_TARGET = 0.05;
 
 function addedLatency(proxy: SequentialResult, direct: SequentialResult): AddedLatency {
   return { meanMs: proxy.meanMs - direct.meanMs, p50Ms: proxy.p50Ms - direct.p50Ms };
@@ -54,13 +57,17 @@ function checkRatio(name: string, ratio: number | null, comparison: RatioCheck['
 export function compareToFloor(results: TargetResults): Comparison {
   const floor = addedLatency(results.floor.sequential, results.direct.sequential);
   const switchyard = addedLatency(results.switchyard.sequential, results.direct.sequential);
+  const governed = addedLatency(results.governed.sequential, results.direct.sequential);
   const throughputRatio = ratioOrNull(results.switchyard.closedLoop.requestsPerSecond, results.floor.closedLoop.requestsPerSecond);
+  const governedThroughputRatio = ratioOrNull(results.governed.closedLoop.requestsPerSecond, results.floor.closedLoop.requestsPerSecond);
   return {
-    addedLatency: { floor, switchyard },
+    addedLatency: { floor, switchyard, governed },
     checks: [
       checkRatio('throughput ratio (switchyard rps / floor rps)', throughputRatio, '>=', THROUGHPUT_RATIO_TARGET),
       checkRatio('added-latency ratio, mean (switchyard added / floor added)', ratioOrNull(switchyard.meanMs, floor.meanMs), '<=', ADDED_LATENCY_RATIO_TARGET),
       checkRatio('added-latency ratio, p50 (switchyard added / floor added)', ratioOrNull(switchyard.p50Ms, floor.p50Ms), '<=', ADDED_LATENCY_RATIO_TARGET),
+      checkRatio('governance throughput cost ((switchyard rps − governed rps) / floor rps)', throughputRatio === null || governedThroughputRatio === null ? null : throughputRatio - governedThroughputRatio, '<=', GOVERNANCE_COST_TARGET),
+      checkRatio('governance latency cost, mean ((governed added − switchyard added) / floor added)', ratioOrNull(governed.meanMs - switchyard.meanMs, floor.meanMs), '<=', GOVERNANCE_COST_TARGET),
     ],
   };
 }

@@ -3,6 +3,14 @@ export const CHAT_REQUEST_BODY = JSON.stringify({ model: 'bench-model', messages
 
 export const CHAT_COMPLETIONS_PATH = '/v1/chat/completions';
 
+/**
+ * The virtual key every client sends. The governed gateway checks it (and its limits, budget and
+ * team); the other targets ignore the header, so every target gets the same bytes.
+ */
+export const BENCH_VIRTUAL_KEY = 'sk-sy-bench-virtual-key-000000000000000000';
+
+export const REQUEST_HEADERS = { 'content-type': 'application/json', authorization: `Bearer ${BENCH_VIRTUAL_KEY}` };
+
 /** The fixed answer of the benchmark upstream: a realistic, non-streamed OpenAI chat completion with usage. */
 export const CHAT_COMPLETION_RESPONSE = JSON.stringify({
   id: 'chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT',

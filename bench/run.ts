@@ -17,8 +17,12 @@ type TargetUrls = Record<TargetName, string>;
 /** The upstream first (the proxies need its URL), then both proxies, each in its own process. */
 async function startTargets(): Promise<TargetUrls> {
   const upstream = await startChildServer('upstream');
-  const [floor, switchyard] = await Promise.all([startChildServer('floor', [upstream.url]), startChildServer('switchyard', [upstream.url])]);
-  return { direct: upstream.url, floor: floor.url, switchyard: switchyard.url };
+  const [floor, switchyard, governed] = await Promise.all([
+    startChildServer('floor', [upstream.url]),
+    startChildServer('switchyard', [upstream.url]),
+    startChildServer('switchyard', [upstream.url, 'governed']),
+  ]);
+  return { direct: upstream.url, floor: floor.url, switchyard: switchyard.url, governed: governed.url };
 }
 
 /** Targets are measured one after another, never concurrently, so they never share the CPU with each other's load. */
@@ -34,7 +38,7 @@ async function measureEachTarget<Result>(urls: TargetUrls, scenario: string, mea
 async function measureTargets(urls: TargetUrls, settings: BenchSettings): Promise<TargetResults> {
   for (const name of TARGET_NAMES) await verifyTarget(name, urls[name]);
   const closedLoop: Record<TargetName, ClosedLoopResult> = await measureEachTarget(urls, 'closed loop', (url) => measureClosedLoop(url, settings.closedLoop));
-  console.log('sequential: direct, floor and switchyard interleaved, one request each per round');
+  console.log(`sequential: ${TARGET_NAMES.join(', ')} interleaved, one request each per round`);
   const sequential: Record<TargetName, SequentialResult> = await measureSequentialInterleaved(urls, settings.sequential);
   const results: Partial<TargetResults> = {};
   for (const name of TARGET_NAMES) results[name] = { closedLoop: closedLoop[name], sequential: sequential[name] };

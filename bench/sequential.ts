@@ -1,5 +1,5 @@
 import { Pool } from 'undici';
-import { CHAT_COMPLETIONS_PATH, CHAT_REQUEST_BODY } from './fixtures.js';
+import { CHAT_COMPLETIONS_PATH, CHAT_REQUEST_BODY, REQUEST_HEADERS } from './fixtures.js';
 import type { LatencySummary } from './statistics.js';
 import { summarizeLatencies } from './statistics.js';
 
@@ -12,8 +12,6 @@ export interface SequentialResult extends LatencySummary {
   requests: number;
   failed: number;
 }
-
-const REQUEST_HEADERS = { 'content-type': 'application/json' };
 
 /** One request on the pool's single connection, timed from send to the last body byte; undefined when not 2xx. */
 async function timeOneRequest(pool: Pool): Promise<number | undefined> {

@@ -52,10 +52,33 @@ export function buildApp(gateway: Gateway, options: AppOptions = {}): FastifyIns
 
 function registerOpsRoutes(app: FastifyInstance, gateway: Gateway): void {
   registerEndpoint(app, 'GET', '/healthz', (_request, reply) => reply.send({ status: 'ok' }));
-  registerEndpoint(app, 'GET', '/readyz', (_request, reply) => {
+  registerEndpoint(app, 'GET', '/readyz', async (_request, reply) => {
     if (gateway.draining) return reply.code(503).send({ status: 'draining' });
-    return reply.send({ status: 'ready', config: gateway.config.source });
+    const storeProblem = await storeUnreachable(gateway);
+    if (storeProblem !== undefined) return reply.code(503).send({ status: 'store_unreachable', store: gateway.governance.store.location, error: storeProblem });
+    return reply.send({ status: 'ready', config: gateway.config.source, store: gateway.governance.store.location });
   });
+  registerEndpoint(app, 'GET', '/metrics', async (_request, reply) => {
+    gateway.metrics.usageQueueDepth.set(gateway.governance.recorder.pending);
+    return reply.type(gateway.metrics.contentType).send(await gateway.metrics.render());
+  });
+}
+
+const READINESS_STORE_TIMEOUT_MS = 2_000;
+
+/** Why the store does not answer a trivial query within the readiness timeout; undefined when it does. */
+async function storeUnreachable(gateway: Gateway): Promise<string | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve(`no answer within ${READINESS_STORE_TIMEOUT_MS} ms`), READINESS_STORE_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([gateway.governance.store.ping().then(() => undefined), timeout]);
+  } catch (error) {
+    return (error as Error).message;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function parseJsonBody(_request: FastifyRequest, body: Buffer, done: (error: Error | null, value?: unknown) => void): void {

@@ -47,3 +47,32 @@ describe('switchyard validate', () => {
     expect(result.err).toContain('Usage: switchyard');
   });
 });
+
+describe('switchyard migrate', () => {
+  it('applies the migrations once, then reports the store up to date', async () => {
+    const store = `sqlite:${join(directory, 'migrate.db')}`;
+    const first = await run(['migrate', '--store', store]);
+    expect(first.code).toBe(0);
+    expect(first.out).toMatch(/migrating sqlite store at sqlite:.*migrate\.db/);
+    expect(first.out).toContain('applied 0001_initial');
+    const second = await run(['migrate', '--store', store]);
+    expect(second.code).toBe(0);
+    expect(second.out).toContain('up to date at schema version 1');
+  });
+
+  it('takes the store from the config file', async () => {
+    const path = file('with-store.yaml', `store: sqlite:${join(directory, 'from-config.db')}\n`);
+    const result = await run(['migrate', '--config', path]);
+    expect(result.code).toBe(0);
+    expect(result.out).toContain('from-config.db');
+  });
+
+  it('says what is wrong when the store cannot be opened', async () => {
+    const unknown = await run(['migrate', '--store', 'mysql://localhost/db']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toContain('cannot open the store');
+    const unreachable = await run(['migrate', '--store', 'postgres://postgres@127.0.0.1:1/test']);
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.err).toContain('127.0.0.1:1');
+  });
+});

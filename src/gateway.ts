@@ -3,6 +3,7 @@ import type { RuntimeConfig } from './config/runtime-config.js';
 import { Governance } from './governance/governance.js';
 import type { Store } from './store/store.js';
 import type { Logger } from './telemetry/logger.js';
+import { GatewayMetrics } from './telemetry/metrics.js';
 import type { RequestContext } from './pipeline/request-context.js';
 import type { RequestSignals } from './pipeline/request-signals.js';
 import { isRescoring } from './routing/balancers.js';
@@ -25,7 +26,8 @@ function rescoreRoutes(gateway: Gateway): void {
 
 /** Builds a gateway on an opened, migrated store: loads virtual keys and restores budgets' spend first. */
 export async function openGateway(config: RuntimeConfig, store: Store, options: { logger?: Logger | undefined; transport?: UpstreamTransport } = {}): Promise<Gateway> {
-  const governance = await Governance.open(config, store, { logger: options.logger });
+  const metrics = new GatewayMetrics();
+  const governance = await Governance.open(config, store, { logger: options.logger, metrics });
   return new Gateway(config, governance, options.transport);
 }
 
@@ -51,10 +53,12 @@ export class Gateway {
   private readonly rescoring: NodeJS.Timeout;
 
   readonly governance: Governance;
+  readonly metrics: GatewayMetrics;
 
   constructor(config: RuntimeConfig, governance: Governance, transport: UpstreamTransport = new UpstreamTransport()) {
     this.current = config;
     this.governance = governance;
+    this.metrics = governance.metrics;
     this.transport = transport;
     this.requestListeners.push((context) => governance.settle(context));
     this.deadlineSweep = setInterval(sweepDeadlines, DEADLINE_SWEEP_MS, this.inFlight);

@@ -1,20 +1,35 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { buildApp } from '../../src/app.js';
 import { compileConfig } from '../../src/config/compile.js';
 import { validateConfig } from '../../src/config/load-config.js';
 import { openGateway } from '../../src/gateway.js';
 import { openStore } from '../../src/store/open-store.js';
+import { BENCH_VIRTUAL_KEY } from '../fixtures.js';
 import { portOf, reportListening, upstreamUrlArgument } from './child-protocol.js';
 
-/** The real gateway, built the way the tests build it: one OpenAI provider, one model group. */
-function benchConfig(upstreamUrl: string): unknown {
-  return {
+/**
+ * The real gateway, built the way the tests build it: one OpenAI provider, one model group.
+ * `governed` adds what a production deployment runs on every request: a virtual key with RPM
+ * and TPM limits and a budget, in a team with its own budget, usage written to a SQLite file.
+ */
+function benchConfig(upstreamUrl: string, governed: boolean): unknown {
+  const base = {
     providers: [{ id: 'bench', type: 'openai', base_url: `${upstreamUrl}/v1`, keys: [{ id: 'k1', secret: 'sk-bench' }] }],
     models: [{ name: 'bench-model', targets: [{ provider: 'bench', model: 'gpt-4o-mini' }] }],
   };
+  if (!governed) return base;
+  return {
+    ...base,
+    teams: [{ id: 'bench-team', budget: { limit_usd: 1_000_000, period: '1d' }, limits: { rpm: 100_000_000 } }],
+    virtual_keys: [{ id: 'bench-key', name: 'bench', key: BENCH_VIRTUAL_KEY, team_id: 'bench-team', limits: { rpm: 100_000_000, tpm: 100_000_000_000 }, budget: { limit_usd: 1_000_000, period: '1M' } }],
+  };
 }
 
-const config = validateConfig(benchConfig(upstreamUrlArgument()), 'bench');
-const store = await openStore('sqlite::memory:');
+const governed = process.argv[3] === 'governed';
+const config = validateConfig(benchConfig(upstreamUrlArgument(), governed), 'bench');
+const store = await openStore(governed ? `sqlite:${join(await mkdtemp(join(tmpdir(), 'switchyard-bench-')), 'bench.db')}` : 'sqlite::memory:');
 await store.migrate();
 const gateway = await openGateway(compileConfig(config, { source: 'bench' }), store);
 const app = buildApp(gateway);

@@ -6,6 +6,7 @@ import type { RequestContext } from '../pipeline/request-context.js';
 import type { Usage } from '../providers/chat-types.js';
 import type { OwnerKind, Store } from '../store/store.js';
 import type { Logger } from '../telemetry/logger.js';
+import { GatewayMetrics } from '../telemetry/metrics.js';
 import { periodSpan } from './budget-period.js';
 import { KEY_PREFIX, hashKey } from './key-secret.js';
 import type { Principal } from './key-directory.js';
@@ -18,6 +19,7 @@ import { UsageRecorder } from './usage-recorder.js';
 
 export interface GovernanceOptions {
   logger?: Logger | undefined;
+  metrics?: GatewayMetrics | undefined;
   limiter?: Limiter | undefined;
   recorder?: UsageRecorderOptions | undefined;
 }
@@ -37,8 +39,9 @@ export class Governance {
   private directory: KeyDirectory = new KeyDirectory({ keys: [], teams: [], customers: [] });
   readonly limiter: Limiter;
   readonly recorder: UsageRecorder;
-  /** Requests counted without a price, by `provider/model`: cost 0, and a warning once per model. */
-  readonly unpricedRequests = new Map<string, number>();
+  readonly metrics: GatewayMetrics;
+  /** `provider/model` names already warned about having no price. */
+  private readonly unpricedWarned = new Set<string>();
   private readonly logger: Logger | undefined;
 
   private constructor(
@@ -47,6 +50,7 @@ export class Governance {
     options: GovernanceOptions,
   ) {
     this.logger = options.logger;
+    this.metrics = options.metrics ?? new GatewayMetrics({ processMetrics: false });
     this.limiter = options.limiter ?? new MemoryLimiter();
     this.recorder = new UsageRecorder(store, options.logger, options.recorder);
   }
@@ -152,6 +156,7 @@ export class Governance {
     const worstCase = this.worstCase(chain, context.estimatedInputTokens, maxOutputTokens);
     const admission = await this.limiter.admit({ subjects: principal.subjects, tokens: worstCase.tokens, costNanoUsd: worstCase.costNanoUsd, now: Date.now() });
     if (!admission.ok) {
+      this.metrics.admissionRefusals.inc({ code: admission.code, subject: admission.subject.ref.slice(0, admission.subject.ref.indexOf(':')) });
       const headers = admission.retryAfterMs === undefined ? undefined : { 'retry-after': String(Math.max(1, Math.ceil(admission.retryAfterMs / 1000))) };
       throw new GatewayError(admission.code, admission.message, { headers });
     }
@@ -212,10 +217,11 @@ export class Governance {
   }
 
   private countUnpriced(provider: string, model: string): void {
+    this.metrics.unpricedRequests.inc({ provider, model });
     const name = `${provider}/${model}`;
-    const count = this.unpricedRequests.get(name) ?? 0;
-    this.unpricedRequests.set(name, count + 1);
-    if (count === 0) this.logger?.warn({ provider, model }, `no price known for ${name}: its requests are counted with cost 0 — add it under pricing: in the config`);
+    if (this.unpricedWarned.has(name)) return;
+    this.unpricedWarned.add(name);
+    this.logger?.warn({ provider, model }, `no price known for ${name}: its requests are counted with cost 0 — add it under pricing: in the config`);
   }
 
   async close(): Promise<void> {

@@ -71,4 +71,4 @@ export type RefusalCode = 'rate_limited' | 'budget_exceeded';
 
 export type Admission =
   | { readonly ok: true; readonly ticket: AdmissionTicket }
-  | { readonly ok: false; readonly code: RefusalCode; readonly message: string; readonly retryAfterMs: number | undefined };
+  | { readonly ok: false; readonly code: RefusalCode; readonly subject: LimitSubject; readonly message: string; readonly retryAfterMs: number | undefined };

@@ -184,20 +184,20 @@ function refusalOf(subject: LimitSubject, state: SubjectState, request: Admissio
   if (tracksWindow(subject)) state.dropExpired(now);
   if (subject.rpm !== null && state.windowRequests >= subject.rpm) {
     const retryAfterMs = state.msUntilRequestRoom(subject.rpm, now);
-    return { ok: false, code: 'rate_limited', message: `${subject.label} allows ${subject.rpm} requests per minute and has used them; retry in ${Math.ceil(retryAfterMs / 1000)} s`, retryAfterMs };
+    return { ok: false, code: 'rate_limited', subject, message: `${subject.label} allows ${subject.rpm} requests per minute and has used them; retry in ${Math.ceil(retryAfterMs / 1000)} s`, retryAfterMs };
   }
   if (subject.tpm !== null && state.tokensInWindow + request.tokens > subject.tpm) {
     if (request.tokens > subject.tpm) {
-      return { ok: false, code: 'rate_limited', message: `${subject.label} allows ${subject.tpm} tokens per minute, and this request may use up to ${request.tokens} (input estimate + max output tokens); lower max_tokens`, retryAfterMs: undefined };
+      return { ok: false, code: 'rate_limited', subject, message: `${subject.label} allows ${subject.tpm} tokens per minute, and this request may use up to ${request.tokens} (input estimate + max output tokens); lower max_tokens`, retryAfterMs: undefined };
     }
     const retryAfterMs = state.msUntilTokenRoom(subject.tpm, request.tokens, now);
-    return { ok: false, code: 'rate_limited', message: `${subject.label} allows ${subject.tpm} tokens per minute and has ${subject.tpm - state.tokensInWindow} left; this request may use up to ${request.tokens}; retry in ${Math.ceil(retryAfterMs / 1000)} s`, retryAfterMs };
+    return { ok: false, code: 'rate_limited', subject, message: `${subject.label} allows ${subject.tpm} tokens per minute and has ${subject.tpm - state.tokensInWindow} left; this request may use up to ${request.tokens}; retry in ${Math.ceil(retryAfterMs / 1000)} s`, retryAfterMs };
   }
   if (subject.budgetNanoUsd !== null && state.spentNanoUsd + state.reservedNanoUsd >= subject.budgetNanoUsd) {
     const span = { start: state.periodStart, end: state.periodEnd };
     const retryAfterMs = Number.isFinite(state.periodEnd) ? state.periodEnd - now : undefined;
     const inFlight = state.reservedNanoUsd > 0 ? ` (${usd(state.reservedNanoUsd)} of it reserved by requests in flight)` : '';
-    return { ok: false, code: 'budget_exceeded', message: `the budget of ${subject.label} is spent: ${usd(state.spentNanoUsd + state.reservedNanoUsd)} of ${usd(subject.budgetNanoUsd)}${inFlight} for ${describePeriod(subject.budgetPeriod, span)}`, retryAfterMs };
+    return { ok: false, code: 'budget_exceeded', subject, message: `the budget of ${subject.label} is spent: ${usd(state.spentNanoUsd + state.reservedNanoUsd)} of ${usd(subject.budgetNanoUsd)}${inFlight} for ${describePeriod(subject.budgetPeriod, span)}`, retryAfterMs };
   }
   return undefined;
 }

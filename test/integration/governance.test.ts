@@ -29,6 +29,7 @@ beforeAll(async () => {
       { name: 'chat', targets: [{ provider: 'sim', model: 'sim-priced' }] },
       { name: 'other-chat', targets: [{ provider: 'other', model: 'sim-priced' }] },
       { name: 'slow-chat', targets: [{ provider: 'slow', model: 'sim-priced' }] },
+      { name: 'unpriced', targets: [{ provider: 'sim', model: 'mystery-model' }] },
     ],
     pricing: [{ model: 'sim-priced', input_per_mtok: 1, output_per_mtok: 2 }],
     virtual_keys: [
@@ -361,5 +362,24 @@ describe('usage queries', () => {
     const reply = await admin('GET', `usage?${query}`);
     expect(reply.status).toBe(400);
     expect(reply.json.error.message).toContain(expected);
+  });
+});
+
+describe('metrics and readiness', () => {
+  it('counts requests on an unpriced model and refusals by limit or budget', async () => {
+    const { key } = await createKey({ limits: { rpm: 1 } });
+    expect((await chat(key, 'unpriced')).status).toBe(200);
+    expect((await chat(key, 'unpriced')).status).toBe(429);
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    expect(metrics).toMatch(/switchyard_unpriced_requests_total\{provider="sim",model="mystery-model"\} [1-9]/);
+    expect(metrics).toMatch(/switchyard_admission_refusals_total\{code="rate_limited",subject="key"\} [1-9]/);
+    expect(metrics).toMatch(/switchyard_admission_refusals_total\{code="budget_exceeded",subject="(key|team)"\} [1-9]/);
+    expect(metrics).toContain('switchyard_usage_queue_rows');
+  });
+
+  it('is ready when the store answers', async () => {
+    const ready = await call('/readyz');
+    expect(ready.status).toBe(200);
+    expect(ready.json).toMatchObject({ status: 'ready', store: 'sqlite::memory:' });
   });
 });
