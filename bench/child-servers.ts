@@ -2,13 +2,30 @@ import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isListeningMessage } from './servers/child-protocol.js';
+import { isCpuUsageMessage, isListeningMessage } from './servers/child-protocol.js';
 
 export type ServerName = 'upstream' | 'floor' | 'switchyard';
 
 export interface ChildServer {
   name: ServerName;
   url: string;
+  /** The server's CPU time so far (user + system), microseconds. */
+  cpuMicros(): Promise<number>;
+}
+
+/** Asks a benchmark server for its CPU time over IPC. */
+function askCpuMicros(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('a benchmark server did not report its CPU time')), 5_000);
+    const answered = (message: unknown): void => {
+      if (!isCpuUsageMessage(message) || message.micros === undefined) return;
+      clearTimeout(timer);
+      child.off('message', answered);
+      resolve(message.micros);
+    };
+    child.on('message', answered);
+    child.send({ type: 'cpu' });
+  });
 }
 
 /** A server forked into its own process, listening on 127.0.0.1. */
@@ -57,8 +74,8 @@ export function forkListening(entry: string, args: string[], label: string): Pro
 
 /** Forks one benchmark server into its own process and resolves with its URL once it listens. */
 export async function startChildServer(name: ServerName, args: string[] = []): Promise<ChildServer> {
-  const { url } = await forkListening(entryNextTo(`./servers/${name}`), args, `${name} server`);
-  return { name, url };
+  const { url, child } = await forkListening(entryNextTo(`./servers/${name}`), args, `${name} server`);
+  return { name, url, cpuMicros: () => askCpuMicros(child) };
 }
 
 /** Kills every server still running; synchronous so it also works from an 'exit' handler. */

@@ -66,6 +66,8 @@ export function compareToFloor(results: TargetResults): Comparison {
       checkRatio('throughput ratio (switchyard rps / floor rps)', throughputRatio, '>=', THROUGHPUT_RATIO_TARGET),
       checkRatio('added-latency ratio, mean (switchyard added / floor added)', ratioOrNull(switchyard.meanMs, floor.meanMs), '<=', ADDED_LATENCY_RATIO_TARGET),
       checkRatio('added-latency ratio, p50 (switchyard added / floor added)', ratioOrNull(switchyard.p50Ms, floor.p50Ms), '<=', ADDED_LATENCY_RATIO_TARGET),
+      checkRatio('CPU per request ratio (switchyard CPU µs/req / floor CPU µs/req), informational', ratioOrNull(results.switchyard.closedLoop.cpuPerRequestUs, results.floor.closedLoop.cpuPerRequestUs), '<=', ADDED_LATENCY_RATIO_TARGET),
+      checkRatio('governance CPU cost ((governed − switchyard) CPU µs/req / floor CPU µs/req)', ratioOrNull(results.governed.closedLoop.cpuPerRequestUs - results.switchyard.closedLoop.cpuPerRequestUs, results.floor.closedLoop.cpuPerRequestUs), '<=', GOVERNANCE_COST_TARGET),
       checkRatio('governance throughput cost ((switchyard rps − governed rps) / floor rps)', throughputRatio === null || governedThroughputRatio === null ? null : throughputRatio - governedThroughputRatio, '<=', GOVERNANCE_COST_TARGET),
       checkRatio('governance latency cost, mean ((governed added − switchyard added) / floor added)', ratioOrNull(governed.meanMs - switchyard.meanMs, floor.meanMs), '<=', GOVERNANCE_COST_TARGET),
     ],

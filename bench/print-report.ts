@@ -11,13 +11,13 @@ function formatTable(header: string[], rows: string[][]): string {
 const milliseconds = (value: number): string => value.toFixed(3);
 
 function closedLoopTable(results: TargetResults, settings: BenchSettings): string {
-  const { connections, durationSeconds } = settings.closedLoop;
+  const { connections, durationSeconds, rounds } = settings.closedLoop;
   const rows = TARGET_NAMES.map((name) => {
     const run = results[name].closedLoop;
-    return [name, run.requestsPerSecond.toFixed(0), String(run.completedRequests), String(run.latencyP50Ms), String(run.latencyP99Ms), String(run.non2xx), String(run.errors)];
+    return [name, run.requestsPerSecond.toFixed(0), String(run.completedRequests), String(run.latencyP50Ms), String(run.latencyP99Ms), run.cpuPerRequestUs.toFixed(1), String(run.non2xx), String(run.errors)];
   });
-  const title = `Closed-loop throughput (autocannon, ${connections} connections, pipelining 1, ${durationSeconds} s)`;
-  return `${title}\n${formatTable(['target', 'req/s', 'requests', 'p50 ms', 'p99 ms', 'non-2xx', 'errors'], rows)}`;
+  const title = `Closed-loop throughput (autocannon, ${connections} connections, pipelining 1; medians of ${rounds} interleaved rounds of ${durationSeconds} s per target)`;
+  return `${title}\n${formatTable(['target', 'req/s', 'requests', 'p50 ms', 'p99 ms', 'CPU µs/req', 'non-2xx', 'errors'], rows)}`;
 }
 
 function sequentialTable(results: TargetResults, comparison: Comparison, settings: BenchSettings): string {

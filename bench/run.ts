@@ -1,6 +1,7 @@
 import { cpus, loadavg } from 'node:os';
 import { killChildServers, killChildServersOnExit, startChildServer } from './child-servers.js';
-import { measureClosedLoop } from './closed-loop.js';
+import type { ChildServer } from './child-servers.js';
+import { measureClosedLoopInterleaved } from './closed-loop.js';
 import type { ClosedLoopResult } from './closed-loop.js';
 import type { TargetName, TargetResults } from './comparison.js';
 import { compareToFloor, describeFailures, TARGET_NAMES } from './comparison.js';
@@ -12,32 +13,23 @@ import { settingsFromEnvironment } from './settings.js';
 import { verifyTarget } from './verify-target.js';
 import { writeLatestResults } from './write-results.js';
 
-type TargetUrls = Record<TargetName, string>;
+type Targets = Record<TargetName, ChildServer>;
 
 /** The upstream first (the proxies need its URL), then both proxies, each in its own process. */
-async function startTargets(): Promise<TargetUrls> {
+async function startTargets(): Promise<Targets> {
   const upstream = await startChildServer('upstream');
   const [floor, switchyard, governed] = await Promise.all([
     startChildServer('floor', [upstream.url]),
     startChildServer('switchyard', [upstream.url]),
     startChildServer('switchyard', [upstream.url, 'governed']),
   ]);
-  return { direct: upstream.url, floor: floor.url, switchyard: switchyard.url, governed: governed.url };
+  return { direct: upstream, floor, switchyard, governed };
 }
 
-/** Targets are measured one after another, never concurrently, so they never share the CPU with each other's load. */
-async function measureEachTarget<Result>(urls: TargetUrls, scenario: string, measure: (url: string) => Promise<Result>): Promise<Record<TargetName, Result>> {
-  const measured: Partial<Record<TargetName, Result>> = {};
-  for (const name of TARGET_NAMES) {
-    console.log(`${scenario}: ${name} (${urls[name]})`);
-    measured[name] = await measure(urls[name]);
-  }
-  return measured as Record<TargetName, Result>;
-}
-
-async function measureTargets(urls: TargetUrls, settings: BenchSettings): Promise<TargetResults> {
-  for (const name of TARGET_NAMES) await verifyTarget(name, urls[name]);
-  const closedLoop: Record<TargetName, ClosedLoopResult> = await measureEachTarget(urls, 'closed loop', (url) => measureClosedLoop(url, settings.closedLoop));
+async function measureTargets(targets: Targets, settings: BenchSettings): Promise<TargetResults> {
+  for (const name of TARGET_NAMES) await verifyTarget(name, targets[name].url);
+  const closedLoop: Record<TargetName, ClosedLoopResult> = await measureClosedLoopInterleaved(targets, TARGET_NAMES, settings.closedLoop, (line) => console.log(line));
+  const urls = Object.fromEntries(TARGET_NAMES.map((name) => [name, targets[name].url])) as Record<TargetName, string>;
   console.log(`sequential: ${TARGET_NAMES.join(', ')} interleaved, one request each per round`);
   const sequential: Record<TargetName, SequentialResult> = await measureSequentialInterleaved(urls, settings.sequential);
   const results: Partial<TargetResults> = {};

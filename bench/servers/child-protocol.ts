@@ -7,6 +7,17 @@ export interface ListeningMessage {
   port: number;
 }
 
+/** Asked of a benchmark server over IPC: its CPU time so far, to charge it per request. */
+export interface CpuUsageMessage {
+  type: 'cpu';
+  /** User + system CPU time of the process, microseconds; only in the answer. */
+  micros?: number;
+}
+
+export function isCpuUsageMessage(message: unknown): message is CpuUsageMessage {
+  return typeof message === 'object' && message !== null && (message as Partial<CpuUsageMessage>).type === 'cpu';
+}
+
 export function isListeningMessage(message: unknown): message is ListeningMessage {
   const candidate = message as Partial<ListeningMessage> | null;
   return typeof candidate === 'object' && candidate !== null && candidate.type === 'listening' && typeof candidate.port === 'number';
@@ -23,6 +34,12 @@ export function portOf(server: Server): number {
 export function reportListening(port: number): void {
   if (process.send === undefined) throw new Error('a benchmark server must be started with child_process.fork');
   process.on('disconnect', () => process.exit(0));
+  process.on('message', (asked) => {
+    if (!isCpuUsageMessage(asked)) return;
+    const usage = process.cpuUsage();
+    const answer: CpuUsageMessage = { type: 'cpu', micros: usage.user + usage.system };
+    process.send?.(answer);
+  });
   const message: ListeningMessage = { type: 'listening', port };
   process.send(message);
 }

@@ -1,3 +1,4 @@
+import type { ModelPrice } from '../governance/price-table.js';
 import { PriceTable } from '../governance/price-table.js';
 import { findAdapter, adapterTypes } from '../providers/registry.js';
 import { compileGovernanceEntities } from './compile-governance.js';
@@ -157,7 +158,7 @@ function compileGroups(list: readonly ModelGroupConfig[], providers: ReadonlyMap
         model: target.model,
         weight: target.weight,
         priority: target.priority ?? 0,
-        costPerMtok: blendedPrice(context.prices, provider, target.model),
+        ...pricing(context.prices, provider, target.model),
         health: context.health.forTarget(provider.id, target.model),
       });
     });
@@ -171,10 +172,10 @@ function compileFallback(fallback: FallbackConfig): RuntimeFallback {
   return typeof fallback === 'string' ? { name: fallback, on: new Set(['error']) } : { name: fallback.model, on: new Set(fallback.on) };
 }
 
-/** USD per million tokens, input and output averaged, for the cost strategy; undefined when unpriced. */
-function blendedPrice(prices: PriceTable, provider: RuntimeProvider, model: string): number | undefined {
+/** A target's price, and for the cost strategy its USD per million tokens, input and output averaged. */
+export function pricing(prices: PriceTable, provider: RuntimeProvider, model: string): { price: ModelPrice | undefined; costPerMtok: number | undefined } {
   const price = prices.find(provider.id, provider.type, model);
-  return price === undefined ? undefined : (price.input + price.output) / 2;
+  return { price, costPerMtok: price === undefined ? undefined : (price.input + price.output) / 2 };
 }
 
 function indexBareModels(providers: ReadonlyMap<string, RuntimeProvider>, groups: ReadonlyMap<string, RuntimeRoute>) {

@@ -1,4 +1,4 @@
-import type { PriceTable } from '../governance/price-table.js';
+import type { ModelPrice, PriceTable } from '../governance/price-table.js';
 import type { ProviderAdapter } from '../providers/spec.js';
 import type { GovernanceEntities } from './compile-governance.js';
 import type { QuotaTracker } from '../resilience/quota-tracker.js';
@@ -71,6 +71,8 @@ export interface RuntimeTarget extends Candidate {
   readonly model: string;
   readonly weight: number;
   readonly health: RouteHealth;
+  /** Its price (bundled or from `pricing:`), looked up once here; undefined when unpriced. */
+  readonly price: ModelPrice | undefined;
 }
 
 /** A fallback of a route: a model name, and the failures that send requests to it. */

@@ -11,7 +11,7 @@ import { periodSpan } from './budget-period.js';
 import { KEY_PREFIX, hashKey } from './key-secret.js';
 import type { Principal } from './key-directory.js';
 import { KeyDirectory } from './key-directory.js';
-import type { Limiter, LimitSubject, SubjectSpend } from './limiter.js';
+import type { Admission, Limiter, LimitSubject, SubjectSpend } from './limiter.js';
 import { MemoryLimiter } from './memory-limiter.js';
 import { costNanoUsd } from './price-table.js';
 import type { UsageRecorderOptions } from './usage-recorder.js';
@@ -25,6 +25,8 @@ export interface GovernanceOptions {
 }
 
 const NO_USAGE: Usage = Object.freeze({ input_tokens: 0, output_tokens: 0, cached_input_tokens: 0, cache_write_input_tokens: 0 });
+
+const MAX_MEMOISED_HASHES = 10_000;
 
 /** Output characters per token when an interrupted stream has to be billed on what was relayed. */
 const CHARS_PER_TOKEN = 4;
@@ -43,6 +45,7 @@ export class Governance {
   /** `provider/model` names already warned about having no price. */
   private readonly unpricedWarned = new Set<string>();
   private readonly logger: Logger | undefined;
+  private readonly hashes = new Map<string, string>();
 
   private constructor(
     private config: RuntimeConfig,
@@ -121,13 +124,27 @@ export class Governance {
       throw new GatewayError('invalid_api_key', 'this gateway needs a virtual key: send it as Authorization: Bearer sk-sy-…, x-api-key or x-goog-api-key');
     }
     if (!presented.startsWith(KEY_PREFIX)) throw new GatewayError('invalid_api_key', `the key sent is not a Switchyard virtual key (they start with ${KEY_PREFIX}); ask the gateway's operator for one`);
-    const principal = this.directory.find(hashKey(presented));
+    const principal = this.directory.find(this.hashOf(presented));
     if (principal === undefined) throw new GatewayError('invalid_api_key', 'the virtual key sent is not known to this gateway (it may have been deleted)');
     if (principal.disabled) throw new GatewayError('invalid_api_key', `virtual key '${principal.keyId}' is disabled`);
     if (principal.expiresAt !== null && now >= principal.expiresAt) {
       throw new GatewayError('invalid_api_key', `virtual key '${principal.keyId}' expired at ${new Date(principal.expiresAt).toISOString()}`);
     }
     return principal;
+  }
+
+  /**
+   * The key's SHA-256, memoised: a client sends the same key on every request, and hashing it
+   * each time would be the largest cost of authentication. Bounded, so junk keys cannot grow it.
+   */
+  private hashOf(presented: string): string {
+    let hash = this.hashes.get(presented);
+    if (hash === undefined) {
+      if (this.hashes.size >= MAX_MEMOISED_HASHES) this.hashes.clear();
+      hash = hashKey(presented);
+      this.hashes.set(presented, hash);
+    }
+    return hash;
   }
 
   /** Throws `model_not_allowed` when the key may not use the requested model or any provider of its route. */
@@ -150,11 +167,18 @@ export class Governance {
 
   /**
    * Reserves the request on every limit and budget of the key's chain, before any upstream call.
-   * Throws `rate_limited` or `budget_exceeded` (with Retry-After when a wait helps).
+   * Throws `rate_limited` or `budget_exceeded` (with Retry-After when a wait helps) — at once when
+   * the limiter answers at once, else through the returned promise.
    */
-  async admit(context: RequestContext, principal: Principal, chain: readonly ChainLink[], maxOutputTokens: number | undefined): Promise<void> {
+  admit(context: RequestContext, principal: Principal, chain: readonly ChainLink[], maxOutputTokens: number | undefined): Promise<void> | undefined {
     const worstCase = this.worstCase(chain, context.estimatedInputTokens, maxOutputTokens);
-    const admission = await this.limiter.admit({ subjects: principal.subjects, tokens: worstCase.tokens, costNanoUsd: worstCase.costNanoUsd, now: Date.now() });
+    const admission = this.limiter.admit({ subjects: principal.subjects, tokens: worstCase.tokens, costNanoUsd: worstCase.costNanoUsd, now: Date.now() });
+    if (admission instanceof Promise) return admission.then((answer) => this.applyAdmission(context, answer));
+    this.applyAdmission(context, admission);
+    return undefined;
+  }
+
+  private applyAdmission(context: RequestContext, admission: Admission): void {
     if (!admission.ok) {
       this.metrics.admissionRefusals.inc({ code: admission.code, subject: admission.subject.ref.slice(0, admission.subject.ref.indexOf(':')) });
       const headers = admission.retryAfterMs === undefined ? undefined : { 'retry-after': String(Math.max(1, Math.ceil(admission.retryAfterMs / 1000))) };
@@ -170,7 +194,7 @@ export class Governance {
     let cost = 0;
     for (const link of chain) {
       for (const target of link.route.targets) {
-        const price = this.config.prices.find(target.provider.id, target.provider.type, target.model);
+        const price = target.price;
         if (price === undefined) continue;
         const cap = price.maxOutputTokens ?? Number.POSITIVE_INFINITY;
         const output = Math.min(maxOutputTokens ?? defaultOutput, cap);
@@ -183,16 +207,15 @@ export class Governance {
 
   /** Settles a finished request: real cost on the limiter, a usage row for the store. */
   settle(context: RequestContext): void {
-    const reachedUpstream = context.provider !== '';
-    const usage = context.usage ?? (reachedUpstream ? this.interruptedUsage(context) : NO_USAGE);
-    const provider = this.config.providers.get(context.provider);
-    const price = provider === undefined ? undefined : this.config.prices.find(provider.id, provider.type, context.model);
+    const target = context.target;
+    const usage = context.usage ?? (target !== undefined ? this.interruptedUsage(context) : NO_USAGE);
+    const price = target?.price;
     const usageTokens = { inputTokens: usage.input_tokens, outputTokens: usage.output_tokens, cachedInputTokens: usage.cached_input_tokens };
     const cost = price === undefined ? 0 : costNanoUsd(price, usageTokens);
     context.costNanoUsd = cost;
     const now = Date.now();
     if (context.ticket !== undefined) void this.limiter.settle(context.ticket, { tokens: usage.input_tokens + usage.output_tokens, costNanoUsd: cost, now });
-    if (!reachedUpstream) return;
+    if (target === undefined) return;
     if (price === undefined && usage.input_tokens + usage.output_tokens > 0) this.countUnpriced(context.provider, context.model);
     const principal = context.principal;
     this.recorder.record({
@@ -204,7 +227,9 @@ export class Governance {
       provider: context.provider,
       model: context.model,
       requests: 1,
-      ...usageTokens,
+      inputTokens: usageTokens.inputTokens,
+      outputTokens: usageTokens.outputTokens,
+      cachedInputTokens: usageTokens.cachedInputTokens,
       costNanoUsd: cost,
       priced: price !== undefined,
     });

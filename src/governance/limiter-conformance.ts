@@ -26,7 +26,7 @@ export function describeLimiterConformance(name: string, create: () => Promise<L
     it('admits exactly rpm requests out of a concurrent burst, and says when to retry', async () => {
       const limiter = await create();
       const key = subject({ rpm: 30 });
-      const results = await Promise.all(Array.from({ length: 60 }, () => limiter.admit({ subjects: [key], tokens: 10, costNanoUsd: 0, now: T0 })));
+      const results = await Promise.all(Array.from({ length: 60 }, async () => limiter.admit({ subjects: [key], tokens: 10, costNanoUsd: 0, now: T0 })));
       expect(results.filter((result) => result.ok)).toHaveLength(30);
       const refused = results.filter((result) => !result.ok);
       expect(refused).toHaveLength(30);
@@ -102,7 +102,7 @@ export function describeLimiterConformance(name: string, create: () => Promise<L
       const budget = 1_000_000;
       const worstCase = 7_000;
       const key = subject({ budgetNanoUsd: budget });
-      const results = await Promise.all(Array.from({ length: 400 }, () => limiter.admit({ subjects: [key], tokens: 1, costNanoUsd: worstCase, now: T0 })));
+      const results = await Promise.all(Array.from({ length: 400 }, async () => limiter.admit({ subjects: [key], tokens: 1, costNanoUsd: worstCase, now: T0 })));
       const admitted = results.filter((result) => result.ok).length;
       expect(admitted * worstCase).toBeGreaterThanOrEqual(budget);
       expect(admitted * worstCase).toBeLessThan(budget + worstCase);

@@ -15,11 +15,12 @@ import type { BudgetPeriod } from '../store/store.js';
  * Limits are sliding windows: at most `rpm` requests, and `tpm` tokens, admitted in any 60 s.
  * Budgets count spend within the calendar period of `budgetPeriod` (UTC), or over the lifetime.
  *
- * The in-memory implementation serves one process; cluster mode puts the same contract on Redis,
- * which is why every method returns a promise.
+ * The in-memory implementation serves one process and answers `admit` at once; cluster mode puts
+ * the same contract on Redis and answers with a promise. Callers handle both, so the common
+ * single-node case costs no promise on the request path.
  */
 export interface Limiter {
-  admit(request: AdmissionRequest): Promise<Admission>;
+  admit(request: AdmissionRequest): Admission | Promise<Admission>;
   /** Called once per admitted request. Never throws for a ticket it issued. */
   settle(ticket: AdmissionTicket, usage: SettledUsage): Promise<void>;
   /** Settled spend and requests of a subject in its current budget period (lifetime without one). */

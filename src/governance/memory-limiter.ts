@@ -129,11 +129,7 @@ export class MemoryLimiter implements Limiter {
     return state;
   }
 
-  admit(request: AdmissionRequest): Promise<Admission> {
-    return Promise.resolve(this.admitNow(request));
-  }
-
-  admitNow(request: AdmissionRequest): Admission {
+  admit(request: AdmissionRequest): Admission {
     const { subjects, now, tokens } = request;
     const states: SubjectState[] = [];
     for (const subject of subjects) {

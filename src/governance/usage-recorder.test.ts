@@ -61,44 +61,52 @@ describe('UsageRecorder', () => {
     await store.close();
   });
 
-  it('writes nothing on the request path, and everything within the interval', async () => {
+  it('writes nothing on the request path, and per-minute totals within the interval', async () => {
     recorder = new UsageRecorder(flaky.asStore(), undefined, { intervalMs: 50 });
-    for (let index = 0; index < 10; index++) recorder.record(row());
+    for (let index = 0; index < 10; index++) recorder.record(row({ costNanoUsd: index }));
+    recorder.record(row({ at: Date.parse('2026-11-22T10:01:00Z'), costNanoUsd: 1_000 }));
+    recorder.record(row({ virtualKeyId: 'other', costNanoUsd: 7 }));
     expect(flaky.writes).toBe(0);
+    expect(recorder.pending).toBe(3);
     await expect.poll(() => recorder?.pending, { timeout: 2_000 }).toBe(0);
     expect(flaky.writes).toBe(1);
-    expect(await store.spendSince('virtual_key', 'vk', FROM)).toEqual({ requests: 10, costNanoUsd: 1_000 });
+    expect(await store.spendSince('virtual_key', 'vk', FROM)).toEqual({ requests: 11, costNanoUsd: 45 + 1_000 });
+    expect(await store.spendSince('virtual_key', 'vk', Date.parse('2026-11-22T10:01:00Z'))).toEqual({ requests: 1, costNanoUsd: 1_000 });
+    const totals = await store.usageTotals('virtual_key', FROM, TO);
+    expect(totals.find((entry) => entry.key === 'vk')).toMatchObject({ requests: 11, inputTokens: 110, outputTokens: 55 });
+    expect(totals.find((entry) => entry.key === 'other')).toMatchObject({ requests: 1, costNanoUsd: 7 });
   });
 
-  it('writes a full batch at once without waiting for the interval', async () => {
-    recorder = new UsageRecorder(flaky.asStore(), undefined, { intervalMs: 60_000, batchSize: 20 });
-    for (let index = 0; index < 20; index++) recorder.record(row());
-    await expect.poll(() => recorder?.pending, { timeout: 2_000 }).toBe(0);
-  });
-
-  it('keeps rows while the store fails and writes them when it is back', async () => {
+  it('keeps totals while the store fails and writes them once when it is back', async () => {
     recorder = new UsageRecorder(flaky.asStore(), undefined, { intervalMs: 20 });
     flaky.failing = true;
     for (let index = 0; index < 5; index++) recorder.record(row());
     await expect.poll(() => flaky.writes, { timeout: 2_000 }).toBeGreaterThan(2);
-    expect(recorder.pending).toBe(5);
+    for (let index = 0; index < 5; index++) recorder.record(row());
+    expect(recorder.pending).toBe(2);
     flaky.failing = false;
     await expect.poll(() => recorder?.pending, { timeout: 2_000 }).toBe(0);
-    expect(await store.spendSince('virtual_key', 'vk', FROM)).toEqual({ requests: 5, costNanoUsd: 500 });
+    expect(await store.spendSince('virtual_key', 'vk', FROM)).toEqual({ requests: 10, costNanoUsd: 1_000 });
   });
 
-  it('folds overflow into per-minute totals: spend stays exact, nothing blocks', async () => {
-    recorder = new UsageRecorder(flaky.asStore(), undefined, { intervalMs: 60_000, batchSize: 1_000, maxQueued: 10 });
-    flaky.failing = true;
-    for (let index = 0; index < 110; index++) recorder.record(row({ costNanoUsd: index }));
-    recorder.record(row({ virtualKeyId: 'other', costNanoUsd: 7 }));
-    expect(recorder.pending).toBe(12);
-    expect(recorder.foldedRows).toBe(101);
-    flaky.failing = false;
+  it('does not count a retried batch twice when the failed write had in fact committed', async () => {
+    let lostAnswers = 1;
+    const committedThenLost = new Proxy(store, {
+      get: (target, property, receiver) => {
+        if (property !== 'insertUsage') return Reflect.get(target, property, receiver) as unknown;
+        return async (batch: readonly UsageRecord[]) => {
+          await target.insertUsage(batch);
+          if (lostAnswers-- > 0) throw new Error('connection lost after commit');
+        };
+      },
+    });
+    recorder = new UsageRecorder(committedThenLost, undefined, { intervalMs: 60_000 });
+    recorder.record(row({ virtualKeyId: 'twice' }));
     await recorder.flush();
-    const totals = await store.usageTotals('virtual_key', FROM, TO);
-    expect(totals.find((entry) => entry.key === 'vk')).toMatchObject({ requests: 110, costNanoUsd: (109 * 110) / 2, inputTokens: 1_100 });
-    expect(totals.find((entry) => entry.key === 'other')).toMatchObject({ requests: 1, costNanoUsd: 7 });
+    expect(recorder.pending).toBe(1);
+    await recorder.flush();
+    expect(recorder.pending).toBe(0);
+    expect(await store.spendSince('virtual_key', 'twice', FROM)).toEqual({ requests: 1, costNanoUsd: 100 });
   });
 
   it('writes what is left on close', async () => {

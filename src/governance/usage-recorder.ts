@@ -1,108 +1,85 @@
+import { randomBytes } from 'node:crypto';
 import type { Logger } from '../telemetry/logger.js';
 import type { Store, UsageRecord } from '../store/store.js';
 
 export interface UsageRecorderOptions {
-  /** Rows wait at most this long before they are written. */
+  /** Usage waits at most this long before it is written. */
   intervalMs?: number;
-  /** A batch this big is written at once, without waiting for the interval. */
-  batchSize?: number;
-  /**
-   * Rows kept while the store cannot be written. Beyond it, new rows are folded into one row per
-   * key, team, customer, provider, model and minute: spend and token totals stay exact, only the
-   * per-request detail of the overflow is lost.
-   */
-  maxQueued?: number;
 }
 
+const MINUTE_MS = 60_000;
+
 /**
- * Writes usage rows to the store in batches, off the request path: `record` only appends to a
- * queue. A failed write keeps the rows and retries on the next tick; nothing is lost while the
- * process lives, and `close` writes what is left.
+ * Writes usage to the store off the request path. `record` only adds a finished request into an
+ * in-memory total for its minute, key, team, customer, provider and model; every interval those
+ * totals are written in one transaction, as one row each. Spend, tokens and request counts stay
+ * exact (budget periods start on minute boundaries), and the store sees a handful of rows per
+ * second however busy the gateway is. Per-request detail belongs to the request log.
+ *
+ * A failed write keeps its rows, with their ids, and retries on the next tick: the store skips
+ * ids it already has, so a write that committed but reported failure is not counted twice.
  */
 export class UsageRecorder {
-  private queue: UsageRecord[] = [];
-  private readonly folded = new Map<string, UsageRecord>();
-  private readonly intervalMs: number;
-  private readonly batchSize: number;
-  private readonly maxQueued: number;
+  private totals = new Map<string, UsageRecord>();
+  private unwritten: UsageRecord[] = [];
+  private readonly idPrefix = `usage-${randomBytes(6).toString('hex')}`;
+  private sequence = 0;
   private readonly timer: NodeJS.Timeout;
   private writing: Promise<void> | undefined;
   private storeFailing = false;
-  private immediate: NodeJS.Immediate | undefined;
-  foldedRows = 0;
 
   constructor(
     private readonly store: Store,
     private readonly logger: Logger | undefined,
     options: UsageRecorderOptions = {},
   ) {
-    this.intervalMs = options.intervalMs ?? 1_000;
-    this.batchSize = options.batchSize ?? 1_000;
-    this.maxQueued = options.maxQueued ?? 100_000;
-    this.timer = setInterval(() => void this.flush(), this.intervalMs);
+    this.timer = setInterval(() => void this.flush(), options.intervalMs ?? 1_000);
     this.timer.unref();
   }
 
-  /** Rows waiting to be written (folded rows count once). */
+  /** Rows waiting to be written. */
   get pending(): number {
-    return this.queue.length + this.folded.size;
+    return this.totals.size + this.unwritten.length;
   }
 
-  record(row: UsageRecord): void {
-    if (this.queue.length >= this.maxQueued) {
-      this.fold(row);
-      return;
-    }
-    this.queue.push(row);
-    if (this.queue.length === this.batchSize && this.immediate === undefined && !this.storeFailing) {
-      this.immediate = setImmediate(() => {
-        this.immediate = undefined;
-        void this.flush();
-      });
-    }
-  }
-
-  private fold(row: UsageRecord): void {
-    this.foldedRows++;
-    const minute = row.at - (row.at % 60_000);
-    const group = `${minute}\u0000${row.virtualKeyId}\u0000${row.teamId}\u0000${row.customerId}\u0000${row.provider}\u0000${row.model}\u0000${row.priced}`;
-    const total = this.folded.get(group);
+  /** Adds one request's usage; `requestId` is not kept (rows are per-minute totals). */
+  record(usage: UsageRecord): void {
+    const minute = usage.at - (usage.at % MINUTE_MS);
+    const group = `${minute}|${usage.provider}|${usage.model}|${usage.virtualKeyId}|${usage.teamId}|${usage.customerId}|${usage.priced}`;
+    const total = this.totals.get(group);
     if (total === undefined) {
-      this.folded.set(group, { ...row, requestId: `folded-${minute}-${this.folded.size}-${row.requestId}` });
+      this.totals.set(group, { ...usage, at: minute, requestId: `${this.idPrefix}-${(++this.sequence).toString(36)}` });
       return;
     }
-    total.requests += row.requests;
-    total.inputTokens += row.inputTokens;
-    total.outputTokens += row.outputTokens;
-    total.cachedInputTokens += row.cachedInputTokens;
-    total.costNanoUsd += row.costNanoUsd;
+    total.requests += usage.requests;
+    total.inputTokens += usage.inputTokens;
+    total.outputTokens += usage.outputTokens;
+    total.cachedInputTokens += usage.cachedInputTokens;
+    total.costNanoUsd += usage.costNanoUsd;
   }
 
-  /** Writes everything queued so far; concurrent calls share one write. */
+  /** Writes everything recorded so far; concurrent calls share one write. */
   async flush(): Promise<void> {
     while (this.writing !== undefined) await this.writing;
     if (this.pending === 0) return;
-    this.writing = this.writeQueued().finally(() => {
+    this.writing = this.writeRecorded().finally(() => {
       this.writing = undefined;
     });
     await this.writing;
   }
 
-  private async writeQueued(): Promise<void> {
-    const rows = this.queue;
-    this.queue = [];
-    if (this.folded.size > 0) {
-      rows.push(...this.folded.values());
-      this.folded.clear();
-    }
+  private async writeRecorded(): Promise<void> {
+    const rows = this.unwritten;
+    for (const total of this.totals.values()) rows.push(total);
+    this.unwritten = [];
+    this.totals = new Map();
     try {
-      for (let start = 0; start < rows.length; start += this.batchSize) await this.store.insertUsage(rows.slice(start, start + this.batchSize));
+      await this.store.insertUsage(rows);
       if (this.storeFailing) this.logger?.info({ store: this.store.location }, 'usage store writable again; queued usage written');
       this.storeFailing = false;
     } catch (error) {
-      // Rows already written are skipped on retry (the store ignores known request ids).
-      this.queue = rows.concat(this.queue);
-      if (!this.storeFailing) this.logger?.error({ err: error, store: this.store.location, queued: this.queue.length }, 'cannot write usage to the store; keeping it queued and retrying every second');
+      this.unwritten = rows.concat(this.unwritten);
+      if (!this.storeFailing) this.logger?.error({ err: error, store: this.store.location, rows: this.unwritten.length }, 'cannot write usage to the store; keeping it and retrying every second');
       this.storeFailing = true;
     }
   }
@@ -110,13 +87,12 @@ export class UsageRecorder {
   /** Stops the timer and writes what is left, retrying until `deadlineMs` has passed. */
   async close(deadlineMs = 5_000): Promise<void> {
     clearInterval(this.timer);
-    if (this.immediate !== undefined) clearImmediate(this.immediate);
     const giveUpAt = Date.now() + deadlineMs;
     await this.flush();
     while (this.pending > 0 && Date.now() < giveUpAt) {
       await new Promise((resolve) => setTimeout(resolve, 200));
       await this.flush();
     }
-    if (this.pending > 0) this.logger?.error({ rows: this.pending }, 'usage rows could not be written before shutdown and are lost');
+    if (this.pending > 0) this.logger?.error({ rows: this.pending }, 'usage could not be written before shutdown and is lost');
   }
 }

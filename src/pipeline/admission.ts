@@ -15,11 +15,12 @@ export function estimateInputTokens(request: FastifyRequest): number {
 /**
  * The governance step between resolving a route and calling upstream: checks that the request's
  * virtual key may use the model, then reserves it on every limit and budget of the key, its team
- * and its customer. Requests of an open gateway (no key) pass.
+ * and its customer. Requests of an open gateway (no key) pass. Returns a promise only when the
+ * limiter answers asynchronously (cluster mode); a refusal throws.
  */
-export async function admitRequest(gateway: Gateway, context: RequestContext, chain: readonly ChainLink[], requestFallbacks: readonly string[] | undefined, maxOutputTokens: number | undefined): Promise<void> {
+export function admitRequest(gateway: Gateway, context: RequestContext, chain: readonly ChainLink[], requestFallbacks: readonly string[] | undefined, maxOutputTokens: number | undefined): Promise<void> | undefined {
   const principal = context.principal;
-  if (principal === undefined) return;
+  if (principal === undefined) return undefined;
   gateway.governance.authorise(principal, context.requestedModel, chain, requestFallbacks);
-  await gateway.governance.admit(context, principal, chain, maxOutputTokens);
+  return gateway.governance.admit(context, principal, chain, maxOutputTokens);
 }

@@ -191,6 +191,7 @@ class AttemptRun<T> {
     const context = this.context;
     context.provider = target.provider.id;
     context.model = target.model;
+    context.target = target;
     context.keyId = key.id;
     context.fallbackIndex = fallbackIndex;
     context.attemptsStarted++;

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Usage } from '../providers/chat-types.js';
+import type { RuntimeTarget } from '../config/runtime-config.js';
 import type { SurfaceName } from '../errors/error-envelope.js';
 import type { Principal } from '../governance/key-directory.js';
 import type { AdmissionTicket } from '../governance/limiter.js';
@@ -27,6 +28,8 @@ export class RequestContext {
   stream = false;
   provider = '';
   model = '';
+  /** The target of the attempt answering now (the last one tried, once the request has ended). */
+  target: RuntimeTarget | undefined = undefined;
   keyId = '';
   fallbackIndex = 0;
   /** Attempts started, the current one included (the attempt list only has finished ones). */

@@ -1,5 +1,6 @@
 import type { RuntimeConfig, RuntimeProvider, RuntimeRoute, RuntimeTarget } from '../config/runtime-config.js';
 import { GatewayError } from '../errors/gateway-error.js';
+import { pricing } from '../config/compile.js';
 import { createBalancer } from './balancers.js';
 
 const MAX_CACHED_DIRECT_ROUTES = 4096;
@@ -44,7 +45,7 @@ function resolveDirect(config: RuntimeConfig, name: string): RuntimeRoute {
 }
 
 function singleTargetRoute(config: RuntimeConfig, name: string, provider: RuntimeProvider, model: string): RuntimeRoute {
-  const target: RuntimeTarget = { id: `${provider.id}/${model}`, provider, model, weight: 1, priority: 0, costPerMtok: undefined, health: config.health.forTarget(provider.id, model) };
+  const target: RuntimeTarget = { id: `${provider.id}/${model}`, provider, model, weight: 1, priority: 0, ...pricing(config.prices, provider, model), health: config.health.forTarget(provider.id, model) };
   return { name, strategy: 'weighted', targets: [target], balancer: createBalancer<RuntimeTarget>('weighted'), fallbacks: [] };
 }
 

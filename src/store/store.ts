@@ -53,18 +53,21 @@ export interface VirtualKeyRecord extends Allowance {
   updatedAt: number;
 }
 
-/** One request's usage and cost, written in batches after the request ended. */
+/**
+ * Usage and cost of requests: the gateway writes per-minute totals per key, team, customer,
+ * provider and model (see UsageRecorder); a row may as well hold a single request.
+ */
 export interface UsageRecord {
-  /** Unique per request; a row already stored with this id is left as it is (batches may be retried). */
+  /** Unique per row; a row already stored with this id is left as it is (batches may be retried). */
   requestId: string;
-  /** When the request ended. */
+  /** When the request ended, or the start of the minute a total covers. */
   at: number;
   virtualKeyId: string | null;
   teamId: string | null;
   customerId: string | null;
   provider: string;
   model: string;
-  /** 1 for one request; more for a row the usage recorder folded together while the store was unreachable. */
+  /** Requests the row counts. */
   requests: number;
   inputTokens: number;
   outputTokens: number;

@@ -112,7 +112,8 @@ async function chatCompletions(gateway: Gateway, context: RequestContext, signal
   const requestFallbacks = takeFallbacks(body);
   const chain = buildChain(config, resolveModel(config, body.model), requestFallbacks);
   const maxOutputTokens = body.max_completion_tokens ?? body.max_tokens ?? undefined;
-  await admitRequest(gateway, context, chain, requestFallbacks, maxOutputTokens);
+  const admitting = admitRequest(gateway, context, chain, requestFallbacks, maxOutputTokens);
+  if (admitting !== undefined) await admitting;
   const estimate = context.estimatedInputTokens + (maxOutputTokens ?? config.governance.default_max_output_tokens);
   if (context.stream) {
     await streamChat(gateway, config, chain, context, body, signals, reply, overrides, estimate);
@@ -165,7 +166,8 @@ async function embeddings(gateway: Gateway, context: RequestContext, signals: Re
   context.requestedModel = body.model;
   const requestFallbacks = takeFallbacks(body);
   const chain = buildChain(config, resolveModel(config, body.model), requestFallbacks);
-  await admitRequest(gateway, context, chain, requestFallbacks, 0);
+  const admitting = admitRequest(gateway, context, chain, requestFallbacks, 0);
+  if (admitting !== undefined) await admitting;
   const payload = await runAttempts(context, config, chain, signals, (attempt) => embedOnce(gateway, context, body, signals, attempt), readRoutingOverrides(request.headers), context.estimatedInputTokens);
   sendProxied(reply, context, payload);
 }
