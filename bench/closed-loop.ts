@@ -28,6 +28,8 @@ export interface ClosedLoopResult {
   cpuPerRequestUs: number;
   /** Requests per second of each round, in round order. */
   roundsRequestsPerSecond: number[];
+  /** CPU µs per request of each round, in round order. */
+  roundsCpuPerRequestUs: number[];
 }
 
 /** What the closed loop needs of a target: where it listens and how much CPU its process has used. */
@@ -64,7 +66,7 @@ async function measureRound(target: LoadTarget, settings: ClosedLoopSettings): P
   return { result, cpuPerRequestUs: result.requests.total > 0 ? (cpuAfter - cpuBefore) / result.requests.total : 0 };
 }
 
-function median(values: readonly number[]): number {
+export function median(values: readonly number[]): number {
   return percentileOfSorted([...values].sort((a, b) => a - b), 50);
 }
 
@@ -83,6 +85,7 @@ function summarise(rounds: readonly Round[], warmupFailures: number): ClosedLoop
     warmupFailures,
     cpuPerRequestUs: median(rounds.map((round) => round.cpuPerRequestUs)),
     roundsRequestsPerSecond,
+    roundsCpuPerRequestUs: rounds.map((round) => round.cpuPerRequestUs),
   };
 }
 

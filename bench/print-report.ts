@@ -25,10 +25,11 @@ function sequentialTable(results: TargetResults, comparison: Comparison, setting
   const rows = TARGET_NAMES.map((name) => {
     const run = results[name].sequential;
     const extra = added[name];
-    return [name, milliseconds(run.meanMs), milliseconds(run.p50Ms), milliseconds(run.p99Ms), extra ? milliseconds(extra.meanMs) : '-', extra ? milliseconds(extra.p50Ms) : '-', String(run.failed)];
+    const reported = run.reportedOverheadMeanMs === null ? '-' : milliseconds(run.reportedOverheadMeanMs);
+    return [name, milliseconds(run.meanMs), milliseconds(run.p50Ms), milliseconds(run.p99Ms), extra ? milliseconds(extra.meanMs) : '-', extra ? milliseconds(extra.p50Ms) : '-', reported, String(run.failed)];
   });
   const title = `Sequential latency (1 connection, ${settings.sequential.requests} requests after ${settings.sequential.warmupRequests} warm-up)`;
-  return `${title}\n${formatTable(['target', 'mean ms', 'p50 ms', 'p99 ms', 'added mean ms', 'added p50 ms', 'non-2xx'], rows)}`;
+  return `${title}\n${formatTable(['target', 'mean ms', 'p50 ms', 'p99 ms', 'added mean ms', 'added p50 ms', 'in-gateway mean ms', 'non-2xx'], rows)}`;
 }
 
 function checkLine(check: RatioCheck): string {

@@ -21,7 +21,8 @@ async function startTargets(): Promise<Targets> {
   const [floor, switchyard, governed] = await Promise.all([
     startChildServer('floor', [upstream.url]),
     startChildServer('switchyard', [upstream.url]),
-    startChildServer('switchyard', [upstream.url, 'governed']),
+    // BENCH_GOVERNED=off runs an ungoverned twin instead: the spread between two identical servers.
+    startChildServer('switchyard', [upstream.url, process.env.BENCH_GOVERNED === 'off' ? 'plain' : 'governed']),
   ]);
   return { direct: upstream, floor, switchyard, governed };
 }

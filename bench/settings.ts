@@ -25,9 +25,9 @@ export function settingsFromEnvironment(environment: NodeJS.ProcessEnv = process
   return {
     closedLoop: {
       connections: positiveIntegerFromEnvironment('BENCH_CONNECTIONS', 50, environment),
-      durationSeconds: positiveNumberFromEnvironment('BENCH_DURATION_S', 3, environment),
+      durationSeconds: positiveNumberFromEnvironment('BENCH_DURATION_S', 2, environment),
       warmupSeconds: positiveNumberFromEnvironment('BENCH_WARMUP_S', 2, environment),
-      rounds: positiveIntegerFromEnvironment('BENCH_ROUNDS', 5, environment),
+      rounds: positiveIntegerFromEnvironment('BENCH_ROUNDS', 9, environment),
     },
     sequential: {
       requests: positiveIntegerFromEnvironment('BENCH_SEQUENTIAL', 2000, environment),

@@ -50,6 +50,22 @@ export function describeLimiterConformance(name: string, create: () => Promise<L
       expect((await limiter.admit({ subjects: [key], tokens: 1, costNanoUsd: 0, now: T0 + 60_001 })).ok).toBe(false);
     });
 
+    it('keeps an exact window over thousands of requests', async () => {
+      const limiter = await create();
+      const key = subject({ rpm: 3_000, tpm: 3_000_000 });
+      const tickets: AdmissionTicket[] = [];
+      for (let index = 0; index < 3_000; index++) tickets.push(ticketOf(await limiter.admit({ subjects: [key], tokens: 1_000, costNanoUsd: 0, now: T0 + index * 10 })));
+      const full = await limiter.admit({ subjects: [key], tokens: 1, costNanoUsd: 0, now: T0 + 30_000 });
+      expect(full).toMatchObject({ ok: false, code: 'rate_limited', retryAfterMs: 30_000 });
+      // Settling the first request frees tokens, not a request slot.
+      await limiter.settle(tickets[0] as AdmissionTicket, { tokens: 1, costNanoUsd: 0, now: T0 + 30_001 });
+      expect((await limiter.admit({ subjects: [key], tokens: 1, costNanoUsd: 0, now: T0 + 30_002 })).ok).toBe(false);
+      // The first request leaves the window 60 s after it was admitted; the second 10 ms later.
+      expect((await limiter.admit({ subjects: [key], tokens: 1, costNanoUsd: 0, now: T0 + 60_000 })).ok).toBe(true);
+      expect((await limiter.admit({ subjects: [key], tokens: 1, costNanoUsd: 0, now: T0 + 60_005 })).ok).toBe(false);
+      expect((await limiter.admit({ subjects: [key], tokens: 1, costNanoUsd: 0, now: T0 + 60_010 })).ok).toBe(true);
+    });
+
     it('reserves estimated tokens and settles them to the real count', async () => {
       const limiter = await create();
       const key = subject({ tpm: 1_000 });

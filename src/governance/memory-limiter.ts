@@ -4,19 +4,74 @@ import type { Admission, AdmissionRequest, AdmissionTicket, Limiter, LimitSubjec
 
 const WINDOW_MS = 60_000;
 
-/** One admitted request in a subject's sliding window; its tokens become the real count at settle. */
-interface WindowEntry {
-  readonly at: number;
-  tokens: number;
-  /** False once it has left the window, so a late settle does not touch the window's sum. */
-  live: boolean;
+/**
+ * A subject's sliding window: when each admitted request was admitted and its tokens, oldest
+ * first, in a ring of typed arrays addressed by an ever-growing sequence number. Typed arrays,
+ * not an object per request, because a busy key keeps hundreds of thousands of requests in its
+ * window and the garbage collector would have to walk every one of them.
+ */
+class WindowLog {
+  private times = new Float64Array(64);
+  private tokens = new Float64Array(64);
+  private mask = 63;
+  /** Sequence number of the oldest request still in the window. */
+  oldest = 0;
+  /** Sequence number the next request gets. */
+  next = 0;
+  tokensInWindow = 0;
+
+  get size(): number {
+    return this.next - this.oldest;
+  }
+
+  timeOf(sequence: number): number {
+    return this.times[sequence & this.mask] as number;
+  }
+
+  tokensOf(sequence: number): number {
+    return this.tokens[sequence & this.mask] as number;
+  }
+
+  push(at: number, tokens: number): number {
+    if (this.size > this.mask) this.grow();
+    const sequence = this.next++;
+    this.times[sequence & this.mask] = at;
+    this.tokens[sequence & this.mask] = tokens;
+    this.tokensInWindow += tokens;
+    return sequence;
+  }
+
+  dropUntil(cutoff: number): void {
+    while (this.oldest < this.next && this.timeOf(this.oldest) <= cutoff) {
+      this.tokensInWindow -= this.tokensOf(this.oldest);
+      this.oldest++;
+    }
+  }
+
+  /** Replaces a request's reserved tokens with its real count, if it is still in the window. */
+  resettle(sequence: number, tokens: number): void {
+    if (sequence < this.oldest) return;
+    this.tokensInWindow += tokens - this.tokensOf(sequence);
+    this.tokens[sequence & this.mask] = tokens;
+  }
+
+  private grow(): void {
+    const capacity = (this.mask + 1) * 2;
+    const times = new Float64Array(capacity);
+    const tokens = new Float64Array(capacity);
+    for (let sequence = this.oldest; sequence < this.next; sequence++) {
+      times[sequence & (capacity - 1)] = this.timeOf(sequence);
+      tokens[sequence & (capacity - 1)] = this.tokensOf(sequence);
+    }
+    this.times = times;
+    this.tokens = tokens;
+    this.mask = capacity - 1;
+  }
 }
 
 /** Everything the limiter knows about one key, team or customer. */
 class SubjectState {
-  private readonly entries: WindowEntry[] = [];
-  private head = 0;
-  private windowTokens = 0;
+  readonly window = new WindowLog();
   period: BudgetPeriod | null;
   periodStart: number;
   periodEnd: number;
@@ -31,56 +86,20 @@ class SubjectState {
     this.periodEnd = span.end;
   }
 
-  get windowRequests(): number {
-    return this.entries.length - this.head;
-  }
-
-  get tokensInWindow(): number {
-    return this.windowTokens;
-  }
-
-  dropExpired(now: number): void {
-    const cutoff = now - WINDOW_MS;
-    const entries = this.entries;
-    while (this.head < entries.length && (entries[this.head] as WindowEntry).at <= cutoff) {
-      const entry = entries[this.head] as WindowEntry;
-      entry.live = false;
-      this.windowTokens -= entry.tokens;
-      this.head++;
-    }
-    if (this.head > 1024 && this.head * 2 > entries.length) {
-      entries.splice(0, this.head);
-      this.head = 0;
-    }
-  }
-
   /** Milliseconds until the window has room for one more request. */
   msUntilRequestRoom(rpm: number, now: number): number {
-    const oldest = this.entries[this.head + this.windowRequests - rpm] as WindowEntry;
-    return oldest.at + WINDOW_MS - now;
+    return this.window.timeOf(this.window.next - rpm) + WINDOW_MS - now;
   }
 
   /** Milliseconds until enough tokens have left the window for `tokens` more. */
   msUntilTokenRoom(tpm: number, tokens: number, now: number): number {
-    let inWindow = this.windowTokens;
-    for (let index = this.head; index < this.entries.length; index++) {
-      const entry = this.entries[index] as WindowEntry;
-      inWindow -= entry.tokens;
-      if (inWindow + tokens <= tpm) return entry.at + WINDOW_MS - now;
+    const window = this.window;
+    let inWindow = window.tokensInWindow;
+    for (let sequence = window.oldest; sequence < window.next; sequence++) {
+      inWindow -= window.tokensOf(sequence);
+      if (inWindow + tokens <= tpm) return window.timeOf(sequence) + WINDOW_MS - now;
     }
     return WINDOW_MS;
-  }
-
-  record(now: number, tokens: number): WindowEntry {
-    const entry: WindowEntry = { at: now, tokens, live: true };
-    this.entries.push(entry);
-    this.windowTokens += tokens;
-    return entry;
-  }
-
-  resettle(entry: WindowEntry, tokens: number): void {
-    if (entry.live) this.windowTokens += tokens - entry.tokens;
-    entry.tokens = tokens;
   }
 
   /** Starts the current period when the last one has ended; reservations in flight carry over. */
@@ -97,11 +116,15 @@ class SubjectState {
   }
 }
 
+/** No window entry: the subject has no RPM or TPM limit. */
+const UNTRACKED = -1;
+
 class MemoryTicket implements AdmissionTicket {
   constructor(
     readonly subjects: readonly LimitSubject[],
     readonly states: readonly SubjectState[],
-    readonly entries: readonly (WindowEntry | undefined)[],
+    /** Each subject's window sequence number for this request, or UNTRACKED. */
+    readonly sequences: readonly number[],
     readonly reservedNanoUsd: number,
   ) {}
 }
@@ -138,21 +161,21 @@ export class MemoryLimiter implements Limiter {
       if (refusal !== undefined) return refusal;
       states.push(state);
     }
-    const entries: (WindowEntry | undefined)[] = [];
+    const sequences: number[] = [];
     for (let index = 0; index < subjects.length; index++) {
       const state = states[index] as SubjectState;
-      entries.push(tracksWindow(subjects[index] as LimitSubject) ? state.record(now, tokens) : undefined);
+      sequences.push(tracksWindow(subjects[index] as LimitSubject) ? state.window.push(now, tokens) : UNTRACKED);
       state.reservedNanoUsd += request.costNanoUsd;
     }
-    return { ok: true, ticket: new MemoryTicket(subjects, states, entries, request.costNanoUsd) };
+    return { ok: true, ticket: new MemoryTicket(subjects, states, sequences, request.costNanoUsd) };
   }
 
   settle(ticket: AdmissionTicket, usage: SettledUsage): Promise<void> {
     const issued = ticket as MemoryTicket;
     for (let index = 0; index < issued.states.length; index++) {
       const state = issued.states[index] as SubjectState;
-      const entry = issued.entries[index];
-      if (entry !== undefined) state.resettle(entry, usage.tokens);
+      const sequence = issued.sequences[index] as number;
+      if (sequence !== UNTRACKED) state.window.resettle(sequence, usage.tokens);
       state.rollOver(state.period, usage.now);
       state.reservedNanoUsd -= issued.reservedNanoUsd;
       state.spentNanoUsd += usage.costNanoUsd;
@@ -177,17 +200,18 @@ export class MemoryLimiter implements Limiter {
 
 function refusalOf(subject: LimitSubject, state: SubjectState, request: AdmissionRequest): Admission | undefined {
   const now = request.now;
-  if (tracksWindow(subject)) state.dropExpired(now);
-  if (subject.rpm !== null && state.windowRequests >= subject.rpm) {
+  const window = state.window;
+  if (tracksWindow(subject)) window.dropUntil(now - WINDOW_MS);
+  if (subject.rpm !== null && window.size >= subject.rpm) {
     const retryAfterMs = state.msUntilRequestRoom(subject.rpm, now);
     return { ok: false, code: 'rate_limited', subject, message: `${subject.label} allows ${subject.rpm} requests per minute and has used them; retry in ${Math.ceil(retryAfterMs / 1000)} s`, retryAfterMs };
   }
-  if (subject.tpm !== null && state.tokensInWindow + request.tokens > subject.tpm) {
+  if (subject.tpm !== null && window.tokensInWindow + request.tokens > subject.tpm) {
     if (request.tokens > subject.tpm) {
       return { ok: false, code: 'rate_limited', subject, message: `${subject.label} allows ${subject.tpm} tokens per minute, and this request may use up to ${request.tokens} (input estimate + max output tokens); lower max_tokens`, retryAfterMs: undefined };
     }
     const retryAfterMs = state.msUntilTokenRoom(subject.tpm, request.tokens, now);
-    return { ok: false, code: 'rate_limited', subject, message: `${subject.label} allows ${subject.tpm} tokens per minute and has ${subject.tpm - state.tokensInWindow} left; this request may use up to ${request.tokens}; retry in ${Math.ceil(retryAfterMs / 1000)} s`, retryAfterMs };
+    return { ok: false, code: 'rate_limited', subject, message: `${subject.label} allows ${subject.tpm} tokens per minute and has ${subject.tpm - window.tokensInWindow} left; this request may use up to ${request.tokens}; retry in ${Math.ceil(retryAfterMs / 1000)} s`, retryAfterMs };
   }
   if (subject.budgetNanoUsd !== null && state.spentNanoUsd + state.reservedNanoUsd >= subject.budgetNanoUsd) {
     const span = { start: state.periodStart, end: state.periodEnd };
