@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimulatorHandle } from '../../src/simulator/index.js';
 import { startSimulator } from '../../src/simulator/index.js';
+import { openStore } from '../../src/store/open-store.js';
 import { startGateway } from '../../src/main.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 
@@ -28,6 +29,7 @@ function writeConfig(name: string, drainMs: number): string {
     path,
     JSON.stringify({
       server: { port: 0, drain_timeout_ms: drainMs },
+      store: `sqlite:${join(directory, `${name}.db`)}`,
       providers: [
         { id: 'slow', type: 'openai', base_url: `${simulator.url}/v1`, keys: [{ id: 's', secret: 'sk-slow' }] },
         { id: 'very-slow', type: 'openai', base_url: `${simulator.url}/v1`, keys: [{ id: 'v', secret: 'sk-very-slow' }] },
@@ -98,5 +100,15 @@ describe('graceful shutdown', () => {
     expect(await body).toContain('data: [DONE]');
     expect(code).toBe(0);
     expect(output).toContain('shutdown complete');
+    expect(output).toMatch(/store: sqlite:.*cli\.json\.db \(schema version 1, applied 0001_initial\)/);
+    expect(output).toContain('auth: OPEN');
+    // The stream's usage was written to the store before the process exited.
+    const store = await openStore(`sqlite:${join(directory, 'cli.json.db')}`);
+    try {
+      const rows = await store.usageTotals('provider', 0, Date.now() + 60_000);
+      expect(rows).toEqual([expect.objectContaining({ key: 'slow', requests: 1 })]);
+    } finally {
+      await store.close();
+    }
   });
 });
