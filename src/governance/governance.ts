@@ -214,7 +214,7 @@ export class Governance {
     const cost = price === undefined ? 0 : costNanoUsd(price, usageTokens);
     context.costNanoUsd = cost;
     const now = Date.now();
-    if (context.ticket !== undefined) void this.limiter.settle(context.ticket, { tokens: usage.input_tokens + usage.output_tokens, costNanoUsd: cost, now });
+    if (context.ticket !== undefined) void this.limiter.settle(context.ticket, { requests: target === undefined ? 0 : 1, tokens: usage.input_tokens + usage.output_tokens, costNanoUsd: cost, now });
     if (target === undefined) return;
     if (price === undefined && usage.input_tokens + usage.output_tokens > 0) this.countUnpriced(context.provider, context.model);
     const principal = context.principal;

@@ -58,7 +58,7 @@ export function describeLimiterConformance(name: string, create: () => Promise<L
       const full = await limiter.admit({ subjects: [key], tokens: 1, costNanoUsd: 0, now: T0 + 30_000 });
       expect(full).toMatchObject({ ok: false, code: 'rate_limited', retryAfterMs: 30_000 });
       // Settling the first request frees tokens, not a request slot.
-      await limiter.settle(tickets[0] as AdmissionTicket, { tokens: 1, costNanoUsd: 0, now: T0 + 30_001 });
+      await limiter.settle(tickets[0] as AdmissionTicket, { requests: 1, tokens: 1, costNanoUsd: 0, now: T0 + 30_001 });
       expect((await limiter.admit({ subjects: [key], tokens: 1, costNanoUsd: 0, now: T0 + 30_002 })).ok).toBe(false);
       // The first request leaves the window 60 s after it was admitted; the second 10 ms later.
       expect((await limiter.admit({ subjects: [key], tokens: 1, costNanoUsd: 0, now: T0 + 60_000 })).ok).toBe(true);
@@ -76,7 +76,7 @@ export function describeLimiterConformance(name: string, create: () => Promise<L
         expect(refused.code).toBe('rate_limited');
         expect(refused.retryAfterMs).toBe(59_999);
       }
-      await limiter.settle(first, { tokens: 100, costNanoUsd: 0, now: T0 + 2 });
+      await limiter.settle(first, { requests: 1, tokens: 100, costNanoUsd: 0, now: T0 + 2 });
       expect((await limiter.admit({ subjects: [key], tokens: 600, costNanoUsd: 0, now: T0 + 3 })).ok).toBe(true);
     });
 
@@ -108,7 +108,7 @@ export function describeLimiterConformance(name: string, create: () => Promise<L
       const refused = await limiter.admit({ subjects: [key], tokens: 1, costNanoUsd: 400, now: T0 });
       expect(refused).toMatchObject({ ok: false, code: 'budget_exceeded', retryAfterMs: undefined });
       if (!refused.ok) expect(refused.message).toMatch(/budget of virtual key 'wallet' is spent.*lifetime/);
-      for (const ticket of tickets) await limiter.settle(ticket, { tokens: 1, costNanoUsd: 100, now: T0 + 1 });
+      for (const ticket of tickets) await limiter.settle(ticket, { requests: 1, tokens: 1, costNanoUsd: 100, now: T0 + 1 });
       expect(await limiter.spend(key, T0 + 2)).toEqual({ requests: 3, costNanoUsd: 300 });
       expect((await limiter.admit({ subjects: [key], tokens: 1, costNanoUsd: 400, now: T0 + 3 })).ok).toBe(true);
     });
@@ -128,7 +128,7 @@ export function describeLimiterConformance(name: string, create: () => Promise<L
       const limiter = await create();
       const key = subject({ budgetNanoUsd: 500, budgetPeriod: '1h' });
       const spent = ticketOf(await limiter.admit({ subjects: [key], tokens: 1, costNanoUsd: 500, now: T0 + 10 }));
-      await limiter.settle(spent, { tokens: 1, costNanoUsd: 500, now: T0 + 20 });
+      await limiter.settle(spent, { requests: 1, tokens: 1, costNanoUsd: 500, now: T0 + 20 });
       const refused = await limiter.admit({ subjects: [key], tokens: 1, costNanoUsd: 1, now: T0 + 30 });
       expect(refused).toMatchObject({ ok: false, code: 'budget_exceeded', retryAfterMs: 3_600_000 - 30 });
       if (!refused.ok) expect(refused.message).toContain('resets 2026-11-22T11:00:00Z');
@@ -137,6 +137,16 @@ export function describeLimiterConformance(name: string, create: () => Promise<L
       expect((await limiter.admit({ subjects: [key], tokens: 1, costNanoUsd: 300, now: nextHour })).ok).toBe(true);
       expect((await limiter.admit({ subjects: [key], tokens: 1, costNanoUsd: 300, now: nextHour + 1 })).ok).toBe(true);
       expect((await limiter.admit({ subjects: [key], tokens: 1, costNanoUsd: 300, now: nextHour + 2 })).ok).toBe(false);
+    });
+
+    it('releases the reservation of a request that never reached a provider without counting it', async () => {
+      const limiter = await create();
+      const key = subject({ budgetNanoUsd: 1_000 });
+      const ticket = ticketOf(await limiter.admit({ subjects: [key], tokens: 1, costNanoUsd: 5_000, now: T0 }));
+      expect((await limiter.admit({ subjects: [key], tokens: 1, costNanoUsd: 1, now: T0 })).ok).toBe(false);
+      await limiter.settle(ticket, { requests: 0, tokens: 0, costNanoUsd: 0, now: T0 + 1 });
+      expect(await limiter.spend(key, T0 + 2)).toEqual({ requests: 0, costNanoUsd: 0 });
+      expect((await limiter.admit({ subjects: [key], tokens: 1, costNanoUsd: 1, now: T0 + 3 })).ok).toBe(true);
     });
 
     it('starts from restored spend', async () => {

@@ -52,6 +52,8 @@ export interface AdmissionRequest {
 }
 
 export interface SettledUsage {
+  /** 1 when the request reached a provider (it counts in usage), 0 when it never left the gateway. */
+  readonly requests: number;
   /** Tokens really used, input and output. */
   readonly tokens: number;
   readonly costNanoUsd: number;

@@ -179,7 +179,7 @@ export class MemoryLimiter implements Limiter {
       state.rollOver(state.period, usage.now);
       state.reservedNanoUsd -= issued.reservedNanoUsd;
       state.spentNanoUsd += usage.costNanoUsd;
-      state.requests++;
+      state.requests += usage.requests;
     }
     return Promise.resolve();
   }
