@@ -33,6 +33,10 @@ function ownerTable(table: string): string {
 )`;
 }
 
+function requestLogFilterIndexes(columns: readonly string[]): string[] {
+  return columns.map((column) => `CREATE INDEX IF NOT EXISTS request_logs_${column}_at_id ON request_logs (${column}, at, id)`);
+}
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -82,6 +86,40 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX IF NOT EXISTS usage_records_virtual_key_at ON usage_records (virtual_key_id, at)',
       'CREATE INDEX IF NOT EXISTS usage_records_team_at ON usage_records (team_id, at)',
       'CREATE INDEX IF NOT EXISTS usage_records_customer_at ON usage_records (customer_id, at)',
+    ],
+  },
+  {
+    version: 2,
+    name: '0002_request_log',
+    sql: [
+      // No foreign keys, as for usage: rows outlive deleted keys, teams and customers.
+      `CREATE TABLE request_logs (
+  id TEXT PRIMARY KEY,
+  at BIGINT NOT NULL,
+  virtual_key_id TEXT,
+  team_id TEXT,
+  customer_id TEXT,
+  surface TEXT NOT NULL,
+  requested_model TEXT NOT NULL,
+  provider TEXT,
+  model TEXT,
+  key_id TEXT,
+  attempts TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  error_code TEXT,
+  latency_ms DOUBLE PRECISION NOT NULL,
+  ttft_ms DOUBLE PRECISION,
+  input_tokens BIGINT NOT NULL,
+  output_tokens BIGINT NOT NULL,
+  cached_input_tokens BIGINT NOT NULL,
+  cost_nano_usd BIGINT NOT NULL,
+  stream INTEGER NOT NULL,
+  content TEXT
+)`,
+      // A search pages newest first by (at, id): an index led by each filter column and followed by
+      // (at, id) hands a filtered page over in order, without sorting every matching row.
+      'CREATE INDEX IF NOT EXISTS request_logs_at_id ON request_logs (at, id)',
+      ...requestLogFilterIndexes(['virtual_key_id', 'team_id', 'customer_id', 'model', 'requested_model', 'provider', 'status', 'error_code']),
     ],
   },
 ];

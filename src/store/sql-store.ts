@@ -1,3 +1,12 @@
+import {
+  deleteRequestLogsChunkStatement,
+  insertRequestLogsSql,
+  REQUEST_LOG_ROWS_PER_INSERT,
+  requestLogFromRow,
+  requestLogParams,
+  searchRequestLogsStatement,
+  type RequestLogRow,
+} from './request-log-sql.js';
 import { runMigrations } from './run-migrations.js';
 import { errorCode, type SqlDriver } from './sql-driver.js';
 import {
@@ -8,6 +17,10 @@ import {
   type MigrationReport,
   type OwnerKind,
   type OwnerRecord,
+  type RequestLogCursor,
+  type RequestLogFilter,
+  type RequestLogPage,
+  type RequestLogRecord,
   type SpendTotal,
   type Store,
   type UsageGroup,
@@ -22,6 +35,13 @@ import {
  * statement caches small (a prepared 500-row INSERT costs SQLite about half a megabyte).
  */
 const USAGE_ROWS_PER_INSERT = [500, 100, 10, 1] as const;
+
+/**
+ * Request-log rows one retention DELETE removes at most: each chunk is its own short statement,
+ * so dropping millions of old rows never holds one giant transaction or the SQLite write lock
+ * for long.
+ */
+const REQUEST_LOG_DELETE_CHUNK = 10_000;
 
 const OWNER_COLUMNS = 'id, name, rpm, tpm, budget_usd, budget_period, metadata, created_at, updated_at';
 const VIRTUAL_KEY_COLUMNS =
@@ -193,7 +213,7 @@ export class SqlStore implements Store {
   async insertUsage(records: readonly UsageRecord[]): Promise<void> {
     if (records.length === 0) return;
     await this.driver.transaction(async (session) => {
-      for (const chunk of usageChunks(records)) await session.run(insertUsageSql(chunk.length), chunk.flatMap(usageParams));
+      for (const chunk of fixedSizeChunks(records, USAGE_ROWS_PER_INSERT)) await session.run(insertUsageSql(chunk.length), chunk.flatMap(usageParams));
     });
   }
 
@@ -223,6 +243,35 @@ export class SqlStore implements Store {
       [id, since],
     );
     return { requests: rows[0]?.requests ?? 0, costNanoUsd: rows[0]?.cost_nano_usd ?? 0 };
+  }
+
+  async insertRequestLogs(records: readonly RequestLogRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.driver.transaction(async (session) => {
+      for (const chunk of fixedSizeChunks(records, REQUEST_LOG_ROWS_PER_INSERT)) {
+        await session.run(insertRequestLogsSql(chunk.length), chunk.flatMap(requestLogParams));
+      }
+    });
+  }
+
+  async searchRequestLogs(filter: RequestLogFilter, limit: number, cursor?: RequestLogCursor): Promise<RequestLogPage> {
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`a request-log page limit must be a positive integer, not ${limit}`);
+    const statement = searchRequestLogsStatement(filter, limit, cursor, this.inByteOrder('id'));
+    const found = await this.driver.query<RequestLogRow>(statement.sql, statement.params);
+    const rows = found.slice(0, limit).map(requestLogFromRow);
+    const last = rows.at(-1);
+    const more = found.length > limit;
+    return { rows, next: more && last !== undefined ? { at: last.at, id: last.id } : null };
+  }
+
+  async deleteRequestLogsBefore(before: number): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const statement = deleteRequestLogsChunkStatement(before, REQUEST_LOG_DELETE_CHUNK);
+      const chunk = await this.driver.run(statement.sql, statement.params);
+      deleted += chunk;
+      if (chunk < REQUEST_LOG_DELETE_CHUNK) return deleted;
+    }
   }
 
   /** Postgres sorts text by the database's locale; SQLite compares bytes. Both compare bytes here. */
@@ -345,11 +394,14 @@ function usageParams(record: UsageRecord): unknown[] {
   ];
 }
 
-/** A 1,234-row batch is written as 500, 500, 100, 100, 10, 10, 10, 1, 1, 1 and 1 rows. */
-function usageChunks(records: readonly UsageRecord[]): (readonly UsageRecord[])[] {
-  const chunks: (readonly UsageRecord[])[] = [];
+/**
+ * With sizes 500, 100, 10 and 1, a 1,234-row batch is written as 500, 500, 100, 100, 10, 10, 10,
+ * 1, 1, 1 and 1 rows. The last size must be 1, or a remainder would be left out.
+ */
+function fixedSizeChunks<T>(records: readonly T[], sizes: readonly number[]): (readonly T[])[] {
+  const chunks: (readonly T[])[] = [];
   let start = 0;
-  for (const size of USAGE_ROWS_PER_INSERT) {
+  for (const size of sizes) {
     for (; records.length - start >= size; start += size) chunks.push(records.slice(start, start + size));
   }
   return chunks;

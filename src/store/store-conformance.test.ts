@@ -5,7 +5,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropTestSchema, postgresTestUrl } from '../../test/helpers/store-services.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
 import { openSqlDriver, openStore } from './open-store.js';
-import { StoreConflictError, type OwnerKind, type OwnerRecord, type Store, type UsageRecord, type VirtualKeyRecord } from './store.js';
+import { runMigrations } from './run-migrations.js';
+import {
+  StoreConflictError,
+  type OwnerKind,
+  type OwnerRecord,
+  type RequestLogCursor,
+  type RequestLogFilter,
+  type RequestLogRecord,
+  type Store,
+  type UsageRecord,
+  type VirtualKeyRecord,
+} from './store.js';
 
 /** Where a conformance suite gets its databases: every URL names a new, empty one. */
 interface ConformanceTarget {
@@ -98,6 +109,121 @@ function usage(overrides: Partial<UsageRecord> = {}): UsageRecord {
   };
 }
 
+let requestLogCount = 0;
+
+function requestLog(overrides: Partial<RequestLogRecord> = {}): RequestLogRecord {
+  requestLogCount += 1;
+  return {
+    id: `log-${String(requestLogCount).padStart(6, '0')}`,
+    at: T0,
+    virtualKeyId: null,
+    teamId: null,
+    customerId: null,
+    surface: 'openai',
+    requestedModel: 'chat',
+    provider: 'openai',
+    model: 'gpt-4o',
+    keyId: 'primary',
+    attempts: [],
+    status: 200,
+    errorCode: null,
+    latencyMs: 100,
+    ttftMs: null,
+    inputTokens: 0,
+    outputTokens: 0,
+    cachedInputTokens: 0,
+    costNanoUsd: 0,
+    stream: false,
+    content: null,
+    ...overrides,
+  };
+}
+
+/** What a search must return, worked out in plain code: every match, newest first, ids in byte order. */
+function expectedSearch(records: readonly RequestLogRecord[], filter: RequestLogFilter): string[] {
+  return records
+    .filter((record) => matchesFilter(record, filter))
+    .sort(newestFirst)
+    .map((record) => record.id);
+}
+
+function matchesFilter(record: RequestLogRecord, filter: RequestLogFilter): boolean {
+  const equalities: [unknown, unknown][] = [
+    [filter.virtualKeyId, record.virtualKeyId],
+    [filter.teamId, record.teamId],
+    [filter.customerId, record.customerId],
+    [filter.model, record.model],
+    [filter.requestedModel, record.requestedModel],
+    [filter.provider, record.provider],
+    [filter.status, record.status],
+    [filter.errorCode, record.errorCode],
+  ];
+  if (filter.from !== undefined && record.at < filter.from) return false;
+  if (filter.to !== undefined && record.at >= filter.to) return false;
+  return equalities.every(([wanted, actual]) => wanted === undefined || wanted === actual);
+}
+
+function newestFirst(a: { at: number; id: string }, b: { at: number; id: string }): number {
+  return b.at - a.at || Buffer.compare(Buffer.from(b.id), Buffer.from(a.id));
+}
+
+function hasEveryFilterColumn(record: RequestLogRecord): boolean {
+  return [record.virtualKeyId, record.teamId, record.customerId, record.model, record.provider].every((value) => value !== null);
+}
+
+/** A filter on every column, matched by this record (and whichever others share its values). */
+function everyFilterMatching(record: RequestLogRecord): RequestLogFilter {
+  return {
+    from: record.at - 1,
+    to: record.at + 20,
+    virtualKeyId: record.virtualKeyId ?? undefined,
+    teamId: record.teamId ?? undefined,
+    customerId: record.customerId ?? undefined,
+    model: record.model ?? undefined,
+    requestedModel: record.requestedModel,
+    provider: record.provider ?? undefined,
+    status: record.status,
+    errorCode: record.errorCode ?? undefined,
+  };
+}
+
+/** Follows `next` from the first page to the last, checking every page's size and cursor on the way. */
+async function allPages(store: Store, filter: RequestLogFilter, limit: number): Promise<string[][]> {
+  const pages: string[][] = [];
+  let cursor: RequestLogCursor | undefined;
+  for (;;) {
+    const page = await store.searchRequestLogs(filter, limit, cursor);
+    pages.push(page.rows.map((row) => row.id));
+    if (page.next === null) return pages;
+    expect(page.rows).toHaveLength(limit);
+    const last = page.rows.at(-1)!;
+    expect(page.next).toEqual({ at: last.at, id: last.id });
+    cursor = page.next;
+  }
+}
+
+/** Rows with every filter column taking a few values, in several combinations, and ties on `at`. */
+function searchableRequestLogs(from: number): RequestLogRecord[] {
+  const statuses = [200, 200, 429, 502, 200, 504];
+  const errorCodes: Record<number, string | null> = { 200: null, 429: 'rate_limited', 502: 'upstream_error', 504: 'upstream_timeout' };
+  return Array.from({ length: 90 }, (_, index) => {
+    const status = statuses[index % statuses.length]!;
+    const provider = [null, 'openai', 'anthropic', 'openai', 'bedrock'][index % 5]!;
+    return requestLog({
+      id: `search-${String((index * 37) % 90).padStart(2, '0')}`,
+      at: from + Math.floor(index / 3),
+      virtualKeyId: ['key-a', 'key-b', null, 'key-c'][index % 4]!,
+      teamId: ['team-a', null, 'team-b'][index % 3]!,
+      customerId: ['customer-a', 'customer-b', null, 'customer-a', 'customer-c', null, 'customer-b'][index % 7]!,
+      requestedModel: ['chat', 'fast', 'chat', 'reasoning'][Math.floor(index / 2) % 4]!,
+      provider,
+      model: provider === null ? null : ['gpt-4o', 'claude-sonnet', 'gpt-4o-mini'][index % 3]!,
+      status,
+      errorCode: status === 200 && index % 11 === 0 ? 'stream_error' : (errorCodes[status] ?? null),
+    });
+  });
+}
+
 let windowCount = 0;
 
 /** A time range of its own, so usage written by one test never shows in another's totals. */
@@ -115,6 +241,17 @@ function describeStoreConformance(name: string, target: ConformanceTarget, avail
       const url = await target.freshDatabaseUrl();
       databases.push(url);
       return url;
+    }
+
+    /** A migrated store of its own, for tests that read or delete whole tables. */
+    async function withFreshStore(work: (fresh: Store) => Promise<void>): Promise<void> {
+      const fresh = await openStore(await freshUrl());
+      try {
+        await fresh.migrate();
+        await work(fresh);
+      } finally {
+        await fresh.close();
+      }
     }
 
     beforeAll(async () => {
@@ -135,6 +272,26 @@ function describeStoreConformance(name: string, target: ConformanceTarget, avail
           expect(await fresh.migrate()).toEqual({ applied: [], version: LATEST_SCHEMA_VERSION });
         } finally {
           await fresh.close();
+        }
+      });
+
+      it('upgrades a database at version 1 to version 2 with the request log, once', async () => {
+        expect(LATEST_SCHEMA_VERSION).toBe(2);
+        const url = await freshUrl();
+        const driver = await openSqlDriver(url);
+        try {
+          expect(await runMigrations(driver, MIGRATIONS.slice(0, 1))).toEqual({ applied: ['0001_initial'], version: 1 });
+        } finally {
+          await driver.close();
+        }
+        const upgraded = await openStore(url);
+        try {
+          expect(await upgraded.migrate()).toEqual({ applied: ['0002_request_log'], version: 2 });
+          expect(await upgraded.migrate()).toEqual({ applied: [], version: 2 });
+          await upgraded.insertRequestLogs([requestLog({ id: 'after-upgrade' })]);
+          expect((await upgraded.searchRequestLogs({}, 10)).rows.map((row) => row.id)).toEqual(['after-upgrade']);
+        } finally {
+          await upgraded.close();
         }
       });
 
@@ -515,6 +672,195 @@ function describeStoreConformance(name: string, target: ConformanceTarget, avail
         expect(await store.spendSince('customer', 'spending-customer', since)).toEqual({ requests: 1, costNanoUsd: 300 });
         expect(await store.spendSince('customer', 'spending-customer', since - 1)).toEqual({ requests: 2, costNanoUsd: 1_300 });
         expect(await store.spendSince('virtual_key', 'never-used', since)).toEqual({ requests: 0, costNanoUsd: 0 });
+      });
+    });
+
+    describe('request log', () => {
+      it('round-trips a full record and a bare one exactly', async () => {
+        const full = requestLog({
+          id: 'full-record',
+          at: T0 + 5,
+          virtualKeyId: 'vk-1',
+          teamId: 'team-1',
+          customerId: 'customer-1',
+          surface: 'anthropic',
+          requestedModel: 'claude-sonnet — ünïcode',
+          provider: 'bedrock',
+          model: 'anthropic.claude-sonnet-4',
+          keyId: 'bedrock-eu',
+          attempts: [
+            { provider: 'anthropic', model: 'claude-sonnet-4', key: 'main', fallback: 0, status: null, outcome: 'timeout', reason: 'no answer in 30 s', durationMs: 30_000.5 },
+            { provider: 'bedrock', model: 'anthropic.claude-sonnet-4', key: 'bedrock-eu', fallback: 1, status: 200, outcome: 'ok', reason: 'answered', durationMs: 812 },
+          ],
+          status: 200,
+          errorCode: 'stream_error',
+          latencyMs: 30_812.75,
+          ttftMs: 95.5,
+          inputTokens: 3_000_000_001,
+          outputTokens: 1_234,
+          cachedInputTokens: 512,
+          costNanoUsd: 2_500_000_000_123,
+          stream: true,
+          content: { request: '{"messages":[{"role":"user","content":"héllo \\"quoted\\"\\n"}]}', response: 'data: {"x":1}\n\n' },
+        });
+        const bare = requestLog({
+          id: 'bare-record',
+          at: T0,
+          provider: null,
+          model: null,
+          keyId: null,
+          status: 401,
+          errorCode: 'invalid_api_key',
+          latencyMs: 0.25,
+        });
+        await withFreshStore(async (fresh) => {
+          await fresh.insertRequestLogs([bare, full]);
+          const page = await fresh.searchRequestLogs({}, 10);
+          expect(page).toEqual({ rows: [full, bare], next: null });
+          for (const value of [page.rows[0]?.at, page.rows[0]?.inputTokens, page.rows[0]?.costNanoUsd, page.rows[0]?.latencyMs, page.rows[0]?.status]) {
+            expect(typeof value).toBe('number');
+          }
+        });
+      });
+
+      it('skips an id already stored, in a later batch or in the same one', async () => {
+        const first = requestLog({ id: 'retried-1', status: 200 });
+        const second = requestLog({ id: 'retried-2', at: T0 + 1, status: 429 });
+        await withFreshStore(async (fresh) => {
+          await fresh.insertRequestLogs([first]);
+          await fresh.insertRequestLogs([{ ...first, status: 500, at: T0 + 9 }, second, { ...second, status: 502 }]);
+          expect((await fresh.searchRequestLogs({}, 10)).rows).toEqual([second, first]);
+        });
+      });
+
+      it('accepts an empty batch', async () => {
+        await withFreshStore(async (fresh) => {
+          await expect(fresh.insertRequestLogs([])).resolves.toBeUndefined();
+          expect(await fresh.searchRequestLogs({}, 10)).toEqual({ rows: [], next: null });
+        });
+      });
+
+      it('writes a batch larger than one INSERT, all or nothing', async () => {
+        const batch = Array.from({ length: 1_234 }, (_, index) => requestLog({ at: T0 + index }));
+        await withFreshStore(async (fresh) => {
+          const broken = batch.map((record, index) => (index === 1_000 ? { ...record, surface: null as unknown as string } : record));
+          await expect(fresh.insertRequestLogs(broken)).rejects.toThrow();
+          expect(await fresh.searchRequestLogs({}, 10)).toEqual({ rows: [], next: null });
+          await fresh.insertRequestLogs(batch);
+          const ids = (await allPages(fresh, {}, 500)).flat();
+          expect(ids).toEqual(expectedSearch(batch, {}));
+        });
+      });
+
+      it('matches each filter alone, and every given filter together', async () => {
+        const from = T0;
+        const records = searchableRequestLogs(from);
+        const filters: RequestLogFilter[] = [
+          {},
+          { virtualKeyId: 'key-a' },
+          { teamId: 'team-b' },
+          { customerId: 'customer-a' },
+          { model: 'gpt-4o' },
+          { requestedModel: 'fast' },
+          { provider: 'openai' },
+          { status: 429 },
+          { status: 200 },
+          { errorCode: 'stream_error' },
+          { errorCode: 'upstream_timeout' },
+          { from: from + 10 },
+          { to: from + 10 },
+          { virtualKeyId: 'key-a', from: from + 5, to: from + 20 },
+          { provider: 'openai', status: 200 },
+          { model: 'gpt-4o', errorCode: 'upstream_error' },
+          { teamId: 'team-a', customerId: 'customer-b', requestedModel: 'chat' },
+          everyFilterMatching(records.find((record) => record.errorCode !== null && hasEveryFilterColumn(record))!),
+          { ...everyFilterMatching(records.find((record) => record.status === 200 && hasEveryFilterColumn(record))!), errorCode: undefined },
+          { virtualKeyId: 'no-such-key' },
+          { status: 418 },
+        ];
+        await withFreshStore(async (fresh) => {
+          await fresh.insertRequestLogs(records);
+          for (const filter of filters) {
+            const expected = expectedSearch(records, filter);
+            const page = await fresh.searchRequestLogs(filter, 100);
+            expect({ filter, ids: page.rows.map((row) => row.id) }).toEqual({ filter, ids: expected });
+            expect(page.next).toBeNull();
+          }
+          // The filters above must find something, or a store that ignores a filter could pass.
+          const emptyExpectedAtLeastOnce = filters.filter((filter) => expectedSearch(records, filter).length === 0);
+          expect(emptyExpectedAtLeastOnce).toEqual([{ virtualKeyId: 'no-such-key' }, { status: 418 }]);
+        });
+      });
+
+      it('takes `from` inclusive and `to` exclusive', async () => {
+        const records = [T0 - 1, T0, T0 + 1, T0 + 9, T0 + 10].map((at) => requestLog({ id: `edge-${at - T0}`, at }));
+        await withFreshStore(async (fresh) => {
+          await fresh.insertRequestLogs(records);
+          const ids = async (filter: RequestLogFilter): Promise<string[]> => (await fresh.searchRequestLogs(filter, 10)).rows.map((row) => row.id);
+          expect(await ids({ from: T0, to: T0 + 10 })).toEqual(['edge-9', 'edge-1', 'edge-0']);
+          expect(await ids({ from: T0 + 10 })).toEqual(['edge-10']);
+          expect(await ids({ to: T0 })).toEqual(['edge--1']);
+          expect(await ids({ from: T0 + 1, to: T0 + 1 })).toEqual([]);
+        });
+      });
+
+      it('orders newest first, and rows of one millisecond by id descending in byte order', async () => {
+        const tied = ['b', 'B', 'a-1', 'a1', '_z', 'Z', 'ab', 'a'].map((id) => requestLog({ id, at: T0 + 1 }));
+        const around = [requestLog({ id: 'older', at: T0 }), requestLog({ id: 'newer', at: T0 + 2 })];
+        await withFreshStore(async (fresh) => {
+          await fresh.insertRequestLogs([...tied, ...around]);
+          const ids = (await fresh.searchRequestLogs({}, 20)).rows.map((row) => row.id);
+          expect(ids).toEqual(['newer', 'b', 'ab', 'a1', 'a-1', 'a', '_z', 'Z', 'B', 'older']);
+        });
+      });
+
+      it('returns at most `limit` rows, with a cursor only when more rows follow', async () => {
+        const records = Array.from({ length: 6 }, (_, index) => requestLog({ id: `limited-${index}`, at: T0 + index }));
+        await withFreshStore(async (fresh) => {
+          await fresh.insertRequestLogs(records);
+          expect(await fresh.searchRequestLogs({}, 4)).toEqual({ rows: [records[5], records[4], records[3], records[2]], next: { at: T0 + 2, id: 'limited-2' } });
+          expect(await fresh.searchRequestLogs({}, 6)).toEqual({ rows: [...records].reverse(), next: null });
+          expect(await fresh.searchRequestLogs({}, 1, { at: T0 + 1, id: 'limited-1' })).toEqual({ rows: [records[0]], next: null });
+          expect(await fresh.searchRequestLogs({}, 3, { at: T0, id: 'limited-0' })).toEqual({ rows: [], next: null });
+          await expect(fresh.searchRequestLogs({}, 0)).rejects.toThrow(RangeError);
+        });
+      });
+
+      it('walks every row exactly once across pages, also when rows of one millisecond straddle a page boundary', async () => {
+        const records = searchableRequestLogs(T0);
+        await withFreshStore(async (fresh) => {
+          await fresh.insertRequestLogs(records);
+          for (const [filter, limit] of [
+            [{}, 7],
+            [{}, 1],
+            [{}, 90],
+            [{}, 45],
+            [{ provider: 'openai' }, 4],
+            [{ status: 200, from: T0 + 3, to: T0 + 25 }, 5],
+          ] as [RequestLogFilter, number][]) {
+            const expected = expectedSearch(records, filter);
+            const pages = await allPages(fresh, filter, limit);
+            expect(pages.flat()).toEqual(expected);
+            expect(pages).toHaveLength(Math.max(1, Math.ceil(expected.length / limit)));
+          }
+        });
+      });
+
+      it('deletes only rows older than the bound, in chunks, and returns how many', async () => {
+        const records = Array.from({ length: 25_000 }, (_, index) =>
+          requestLog({ id: `retained-${String(index).padStart(5, '0')}`, at: T0 + Math.floor(index / 2), attempts: [] }),
+        );
+        await withFreshStore(async (fresh) => {
+          await fresh.insertRequestLogs(records);
+          expect(await fresh.deleteRequestLogsBefore(T0)).toBe(0);
+          // 20,000 rows: exactly two chunks, and then a chunk that finds nothing.
+          expect(await fresh.deleteRequestLogsBefore(T0 + 10_000)).toBe(20_000);
+          expect(await fresh.deleteRequestLogsBefore(T0 + 11_000)).toBe(2_000);
+          expect(await fresh.deleteRequestLogsBefore(T0 + 11_000)).toBe(0);
+          const remaining = await fresh.searchRequestLogs({}, 3_001);
+          expect(remaining.next).toBeNull();
+          expect(remaining.rows.map((row) => row.id)).toEqual(expectedSearch(records.slice(22_000), {}));
+        });
       });
     });
 

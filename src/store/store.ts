@@ -95,6 +95,85 @@ export interface SpendTotal {
   costNanoUsd: number;
 }
 
+/** One upstream attempt of a logged request. */
+export interface LoggedAttempt {
+  provider: string;
+  model: string;
+  key: string;
+  /** 0 for the primary route, n for the n-th fallback. */
+  fallback: number;
+  status: number | null;
+  /** ok | http_error | network_error | timeout | stream_error | invalid_response */
+  outcome: string;
+  /** Why the attempt ended the way it did, in words. */
+  reason: string;
+  durationMs: number;
+}
+
+/** One data-plane request, as the request log keeps it. */
+export interface RequestLogRecord {
+  /** The request id (`x-request-id`); unique. A row already stored with this id is left as it is. */
+  id: string;
+  /** When the request arrived, epoch milliseconds. */
+  at: number;
+  virtualKeyId: string | null;
+  teamId: string | null;
+  customerId: string | null;
+  /** openai | anthropic | genai | bedrock */
+  surface: string;
+  /** The model name the client sent (truncated to 200 characters). */
+  requestedModel: string;
+  /** The provider, upstream model and key of the last attempt; null when no attempt was made. */
+  provider: string | null;
+  model: string | null;
+  keyId: string | null;
+  attempts: LoggedAttempt[];
+  /** HTTP status sent to the client. */
+  status: number;
+  /** Error code when it failed, or when its stream ended with an error event; null on success. */
+  errorCode: string | null;
+  latencyMs: number;
+  /** Time to the first content byte of a stream; null for non-stream requests. */
+  ttftMs: number | null;
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens: number;
+  costNanoUsd: number;
+  stream: boolean;
+  /** Request and response bodies when content logging is on (capped, secrets redacted); null otherwise. */
+  content: { request: string; response: string } | null;
+}
+
+/** Filters of a request-log search; every field optional, all given ones must match. */
+export interface RequestLogFilter {
+  /** Inclusive lower bound of `at`. */
+  from?: number | undefined;
+  /** Exclusive upper bound of `at`. */
+  to?: number | undefined;
+  virtualKeyId?: string | undefined;
+  teamId?: string | undefined;
+  customerId?: string | undefined;
+  /** The upstream model that served it. */
+  model?: string | undefined;
+  /** The model name the client sent. */
+  requestedModel?: string | undefined;
+  provider?: string | undefined;
+  status?: number | undefined;
+  errorCode?: string | undefined;
+}
+
+/** Where a page of results ends: the last row's `at` and `id` (results are newest first). */
+export interface RequestLogCursor {
+  at: number;
+  id: string;
+}
+
+export interface RequestLogPage {
+  rows: RequestLogRecord[];
+  /** Pass to the next search for the following page; null when this was the last page. */
+  next: RequestLogCursor | null;
+}
+
 export interface MigrationReport {
   /** Names of the migrations this call applied, in order. */
   applied: string[];
@@ -144,4 +223,15 @@ export interface Store {
   usageTotals(groupBy: UsageGroup, from: number, to: number): Promise<UsageTotals[]>;
   /** Requests and cost of one key, team or customer with `at >= since`. */
   spendSince(owner: 'virtual_key' | OwnerKind, id: string, since: number): Promise<SpendTotal>;
+
+  /** Writes a batch of request-log rows in one transaction; ids already stored are skipped. */
+  insertRequestLogs(records: readonly RequestLogRecord[]): Promise<void>;
+  /**
+   * Rows matching `filter`, newest first (by `at`, then `id`, both descending), at most `limit`,
+   * starting after `cursor`. Each filter column has an index led by it and followed by `at`, so a
+   * filtered page stays fast on millions of rows.
+   */
+  searchRequestLogs(filter: RequestLogFilter, limit: number, cursor?: RequestLogCursor): Promise<RequestLogPage>;
+  /** Deletes rows with `at < before` (retention); returns how many. */
+  deleteRequestLogsBefore(before: number): Promise<number>;
 }
