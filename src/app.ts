@@ -59,7 +59,6 @@ function registerOpsRoutes(app: FastifyInstance, gateway: Gateway): void {
     return reply.send({ status: 'ready', config: gateway.config.source, store: gateway.governance.store.location });
   });
   registerEndpoint(app, 'GET', '/metrics', async (_request, reply) => {
-    gateway.metrics.usageQueueDepth.set(gateway.governance.recorder.pending);
     return reply.type(gateway.metrics.contentType).send(await gateway.metrics.render());
   });
 }

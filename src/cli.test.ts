@@ -55,9 +55,10 @@ describe('switchyard migrate', () => {
     expect(first.code).toBe(0);
     expect(first.out).toMatch(/migrating sqlite store at sqlite:.*migrate\.db/);
     expect(first.out).toContain('applied 0001_initial');
+    expect(first.out).toContain('applied 0002_request_log');
     const second = await run(['migrate', '--store', store]);
     expect(second.code).toBe(0);
-    expect(second.out).toContain('up to date at schema version 1');
+    expect(second.out).toContain('up to date at schema version 2');
   });
 
   it('takes the store from the config file', async () => {

@@ -4,6 +4,7 @@ import { Governance } from './governance/governance.js';
 import type { Store } from './store/store.js';
 import type { Logger } from './telemetry/logger.js';
 import { GatewayMetrics } from './telemetry/metrics.js';
+import { RequestLogWriter } from './telemetry/request-log-writer.js';
 import type { RequestContext } from './pipeline/request-context.js';
 import type { RequestSignals } from './pipeline/request-signals.js';
 import { isRescoring } from './routing/balancers.js';
@@ -28,7 +29,7 @@ function rescoreRoutes(gateway: Gateway): void {
 export async function openGateway(config: RuntimeConfig, store: Store, options: { logger?: Logger | undefined; transport?: UpstreamTransport } = {}): Promise<Gateway> {
   const metrics = new GatewayMetrics();
   const governance = await Governance.open(config, store, { logger: options.logger, metrics });
-  return new Gateway(config, governance, options.transport);
+  return new Gateway(config, governance, options.transport, options.logger);
 }
 
 /** Told about every data-plane request once it has ended (usage settlement, request log, metrics). */
@@ -54,13 +55,27 @@ export class Gateway {
 
   readonly governance: Governance;
   readonly metrics: GatewayMetrics;
+  /** Undefined when `observability.request_log.enabled` is false. */
+  readonly requestLog: RequestLogWriter | undefined;
 
-  constructor(config: RuntimeConfig, governance: Governance, transport: UpstreamTransport = new UpstreamTransport()) {
+  constructor(config: RuntimeConfig, governance: Governance, transport: UpstreamTransport = new UpstreamTransport(), logger?: Logger) {
     this.current = config;
     this.governance = governance;
     this.metrics = governance.metrics;
     this.transport = transport;
-    this.requestListeners.push((context) => governance.settle(context));
+    const logSettings = config.observability.request_log;
+    this.requestLog = logSettings.enabled ? new RequestLogWriter(governance.store, logSettings, this.metrics, logger) : undefined;
+    this.requestListeners.push((context) => {
+      governance.settle(context);
+      this.metrics.requests.observe(context, this.current);
+      this.requestLog?.record(context);
+    });
+    this.metrics.bind({
+      config: () => this.current,
+      inFlight: () => this.inFlight.size,
+      usageQueueRows: () => governance.recorder.pending,
+      requestLogQueueRows: () => this.requestLog?.pending ?? 0,
+    });
     this.deadlineSweep = setInterval(sweepDeadlines, DEADLINE_SWEEP_MS, this.inFlight);
     this.deadlineSweep.unref();
     this.rescoring = setInterval(rescoreRoutes, config.routing.adaptive.interval_ms, this);
@@ -84,6 +99,7 @@ export class Gateway {
   /** Called once per request, after its response or stream has ended. */
   requestFinished(context: RequestContext, signals: RequestSignals): void {
     this.inFlight.delete(signals);
+    context.durationMs = performance.now() - context.startedAt;
     for (const listener of this.requestListeners) listener(context);
   }
 
@@ -110,6 +126,7 @@ export class Gateway {
     clearInterval(this.deadlineSweep);
     clearInterval(this.rescoring);
     await this.transport.close();
+    await this.requestLog?.close();
     await this.governance.close();
   }
 }

@@ -3,6 +3,7 @@ import type { Gateway } from '../gateway.js';
 import { registerEndpoint } from '../surfaces/register-endpoint.js';
 import { requireAdmin } from './admin-auth.js';
 import { registerGovernanceRoutes } from './governance-routes.js';
+import { registerLogsRoutes } from './logs-routes.js';
 import { registerOpenApiRoute } from './openapi.js';
 import { registerUsageRoutes } from './usage-routes.js';
 import { routesView } from './routes-view.js';
@@ -15,5 +16,6 @@ export function registerAdminRoutes(app: FastifyInstance, gateway: Gateway): voi
   });
   registerGovernanceRoutes(app, gateway);
   registerUsageRoutes(app, gateway);
+  registerLogsRoutes(app, gateway);
   registerOpenApiRoute(app);
 }

@@ -56,3 +56,20 @@ export type CreateOwnerBody = z.output<typeof createOwnerBody>;
 export type UpdateOwnerBody = z.output<typeof updateOwnerBody>;
 export type LimitsBody = z.output<typeof limitsBody>;
 export type BudgetBody = z.output<typeof budgetBody>;
+
+const statusParameter = z.coerce.number().int().min(100).max(599);
+
+export const logsQuery = z.strictObject({
+  from: isoTime.optional().describe('inclusive'),
+  to: isoTime.optional().describe('exclusive'),
+  virtual_key_id: z.string().min(1).optional(),
+  team_id: z.string().min(1).optional(),
+  customer_id: z.string().min(1).optional(),
+  model: z.string().min(1).optional().describe('the upstream model that served the request'),
+  requested_model: z.string().min(1).optional().describe('the model name the client sent'),
+  provider: z.string().min(1).optional(),
+  status: statusParameter.optional(),
+  error_code: z.string().min(1).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().min(1).optional().describe('next_cursor of the previous page'),
+});

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import { registerEndpoint } from '../surfaces/register-endpoint.js';
 import { BUDGET_PERIODS } from '../store/store.js';
-import { createOwnerBody, createVirtualKeyBody, updateOwnerBody, updateVirtualKeyBody, usageQuery } from './admin-schemas.js';
+import { createOwnerBody, createVirtualKeyBody, logsQuery, updateOwnerBody, updateVirtualKeyBody, usageQuery } from './admin-schemas.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -70,8 +70,8 @@ function crudPaths(path: string, item: string, create: z.ZodType, update: z.ZodT
   };
 }
 
-function usageParameters() {
-  const schema = bodySchema(usageQuery) as { properties: Record<string, JsonSchema> };
+function queryParameters(query: z.ZodType) {
+  const schema = bodySchema(query) as { properties: Record<string, JsonSchema> };
   return Object.entries(schema.properties).map(([name, property]) => ({ name, in: 'query', required: false, schema: property }));
 }
 
@@ -94,8 +94,15 @@ export function adminOpenApiDocument(): string {
       '/admin/v1/usage': {
         get: {
           summary: 'Requests, tokens and cost per virtual key, team, customer, model or provider over a time range',
-          parameters: usageParameters(),
+          parameters: queryParameters(usageQuery),
           responses: { 200: json({ type: 'object', properties: { group_by: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, rows: { type: 'array', items: { type: 'object' } } } }), ...errors(400, 401) },
+        },
+      },
+      '/admin/v1/logs': {
+        get: {
+          summary: 'The request log, newest first: filters combine; pass next_cursor back for the next page',
+          parameters: queryParameters(logsQuery),
+          responses: { 200: json({ type: 'object', properties: { data: { type: 'array', items: { type: 'object' } }, next_cursor: nullable('string') } }), ...errors(400, 401, 404) },
         },
       },
       '/admin/v1/routes': { get: { summary: 'Every target and key with its health state, weight, error rate, latency, quota and reason', responses: { 200: json({ type: 'object' }), ...errors(401) } } },

@@ -44,6 +44,7 @@ export function compileConfig(config: Config, options: CompileOptions): RuntimeC
     routing: config.routing,
     auth: config.auth,
     governance: config.governance,
+    observability: config.observability,
     adminToken: config.admin?.token,
     governanceEntities,
     prices: context.prices,

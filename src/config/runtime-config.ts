@@ -98,6 +98,7 @@ export interface RuntimeConfig {
   readonly routing: Config['routing'];
   readonly auth: Config['auth'];
   readonly governance: Config['governance'];
+  readonly observability: Config['observability'];
   readonly adminToken: string | undefined;
   /** Virtual keys, teams and customers declared in the config file (the store holds the others). */
   readonly governanceEntities: GovernanceEntities;

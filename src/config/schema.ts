@@ -187,6 +187,23 @@ const priceSchema = z.strictObject({
   cached_input_per_mtok: numberish.pipe(z.number().min(0)).optional(),
 });
 
+const requestLogSchema = z.strictObject({
+  /** Write one row per data-plane request to the store. */
+  enabled: booleanish.default(true),
+  /** Rows older than this are deleted by an hourly cleanup; 0 keeps them forever. */
+  retention_days: nonNegativeInt.default(30),
+  /** Also keep request and response bodies (capped, secrets redacted). Off by default. */
+  content: booleanish.default(false),
+  /** Bytes kept of each body when `content` is on. */
+  content_max_bytes: positiveInt.default(8_192),
+  /** Rows waiting to be written; beyond it rows are dropped and counted, never waited for. */
+  queue_size: positiveInt.default(10_000),
+});
+
+const observabilitySchema = z.strictObject({
+  request_log: requestLogSchema.default(requestLogSchema.parse({})),
+});
+
 export const configSchema = z.strictObject({
   server: serverSchema.default(serverSchema.parse({})),
   admin: z.strictObject({ token: z.string().min(16, 'must be at least 16 characters') }).optional(),
@@ -203,6 +220,7 @@ export const configSchema = z.strictObject({
   governance: z
     .strictObject({ default_max_output_tokens: positiveInt.default(1024) })
     .default({ default_max_output_tokens: 1024 }),
+  observability: observabilitySchema.default(observabilitySchema.parse({})),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;
@@ -212,6 +230,7 @@ export type KeyConfig = ProviderConfig['keys'][number];
 export type ModelGroupConfig = Config['models'][number];
 export type VirtualKeyConfig = Config['virtual_keys'][number];
 export type OwnerConfig = Config['teams'][number];
+export type RequestLogConfig = Config['observability']['request_log'];
 export type Strategy = z.infer<typeof strategySchema>;
 export type FallbackConfig = z.output<typeof fallbackSchema>;
 export type FallbackTrigger = (typeof FALLBACK_TRIGGERS)[number];

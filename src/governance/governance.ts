@@ -7,6 +7,7 @@ import type { Usage } from '../providers/chat-types.js';
 import type { OwnerKind, Store } from '../store/store.js';
 import type { Logger } from '../telemetry/logger.js';
 import { GatewayMetrics } from '../telemetry/metrics.js';
+import { modelLabel } from '../telemetry/request-metrics.js';
 import { periodSpan } from './budget-period.js';
 import { KEY_PREFIX, hashKey } from './key-secret.js';
 import type { Principal } from './key-directory.js';
@@ -242,7 +243,7 @@ export class Governance {
   }
 
   private countUnpriced(provider: string, model: string): void {
-    this.metrics.unpricedRequests.inc({ provider, model });
+    this.metrics.unpricedRequests.inc({ provider, model: modelLabel(this.config, provider, model) });
     const name = `${provider}/${model}`;
     if (this.unpricedWarned.has(name)) return;
     this.unpricedWarned.add(name);

@@ -231,12 +231,12 @@ class AttemptRun<T> {
         key.health.succeed(now, latency);
         target.health.succeed(now, latency);
       }
-      this.context.attempts.push({ ...base, status: 200, outcome: 'ok', reason: 'ok' });
+      this.context.attempts.push({ ...base, status: 200, outcome: 'ok', reason: 'ok', failureClass: undefined });
       return;
     }
     const failure = result.failure;
     this.context.upstreamMs += durationMs;
-    this.context.attempts.push({ ...base, status: failure.status, outcome: failure.outcome, reason: failure.message });
+    this.context.attempts.push({ ...base, status: failure.status, outcome: failure.outcome, reason: failure.message, failureClass: failure.failureClass });
     this.failed.push({ provider: target.provider.id, key: key.id, failure });
     if (this.signals.clientGone) {
       key.health.cancel();

@@ -2,6 +2,8 @@ import { performance } from 'node:perf_hooks';
 import type { Usage } from '../providers/chat-types.js';
 import type { RuntimeTarget } from '../config/runtime-config.js';
 import type { SurfaceName } from '../errors/error-envelope.js';
+import type { FailureClass } from '../resilience/failure-class.js';
+import { redactedBody } from '../telemetry/redact.js';
 import type { Principal } from '../governance/key-directory.js';
 import type { AdmissionTicket } from '../governance/limiter.js';
 
@@ -16,6 +18,8 @@ export interface AttemptRecord {
   status: number | undefined;
   outcome: AttemptOutcome;
   reason: string;
+  /** How the routing classed a failed attempt; undefined for a success. */
+  failureClass: FailureClass | undefined;
   durationMs: number;
 }
 
@@ -35,6 +39,10 @@ export class RequestContext {
   /** Attempts started, the current one included (the attempt list only has finished ones). */
   attemptsStarted = 0;
   upstreamMs = 0;
+  /** Time from arrival to the first content byte sent to the client (streams only). */
+  ttftMs: number | undefined = undefined;
+  /** Time from arrival to the end of the response or stream, set when the request finishes. */
+  durationMs = 0;
   usage: Usage | undefined = undefined;
   /** Final HTTP status sent to the client (200 for a stream that committed, even if it broke later). */
   status = 0;
@@ -54,11 +62,34 @@ export class RequestContext {
   streamedOutputChars = 0;
   /** Cost of the request, integer nano-USD, once settled. */
   costNanoUsd = 0;
+  /** Bytes of each body to keep for the request log; 0 when content logging is off (the default). */
+  contentMaxBytes = 0;
+  /** Request and response bodies for the request log, redacted and capped; null unless content logging is on. */
+  content: { request: string; response: string } | null = null;
+  private streamedText = '';
 
   constructor(id: string, surface: SurfaceName, startedAt: number = performance.now()) {
     this.id = id;
     this.surface = surface;
     this.startedAt = startedAt;
+  }
+
+  /** Keeps the request body for the request log (content logging only). */
+  captureRequest(body: unknown): void {
+    if (this.contentMaxBytes === 0) return;
+    this.content = { request: redactedBody(body, this.contentMaxBytes), response: '' };
+  }
+
+  /** Keeps a response body, or (streams) appends generated text, for the request log (content logging only). */
+  captureResponse(text: string, append: boolean): void {
+    if (this.content === null) return;
+    if (!append) {
+      this.content.response = redactedBody(text, this.contentMaxBytes);
+      return;
+    }
+    if (this.streamedText.length > this.contentMaxBytes) return;
+    this.streamedText += text;
+    this.content.response = redactedBody(this.streamedText, this.contentMaxBytes);
   }
 
   /** Time spent in the gateway itself: elapsed time minus time waiting on upstreams. */

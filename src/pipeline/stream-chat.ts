@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { ChatChunk } from '../providers/chat-types.js';
-import { chunkHasContent, chunkOutputLength } from '../providers/chat-types.js';
+import { chunkHasContent, chunkOutputLength, chunkText } from '../providers/chat-types.js';
 import type { SseEvent, StreamOutput, StreamTranslator, UpstreamCall } from '../providers/spec.js';
 import { SseParser } from '../upstream/sse-parser.js';
 import type { UpstreamResponse, UpstreamTransport } from '../upstream/transport.js';
@@ -101,6 +101,7 @@ class StreamRelay {
         case 'chunk': {
           const rendered = this.writer.chunk(output.chunk, output.raw);
           this.context.streamedOutputChars += chunkOutputLength(output.chunk);
+          if (this.context.content !== null) this.context.captureResponse(chunkText(output.chunk), true);
           if (this.response !== undefined) {
             text += rendered;
             break;
@@ -125,7 +126,9 @@ class StreamRelay {
   }
 
   private openResponse(): void {
-    this.context.upstreamMs += performance.now() - this.startedAt;
+    const now = performance.now();
+    this.context.upstreamMs += now - this.startedAt;
+    this.context.ttftMs = now - this.context.startedAt;
     this.response = this.commit(this.context);
   }
 

@@ -194,3 +194,16 @@ export function chunkOutputLength(chunk: ChatChunk): number {
   }
   return length;
 }
+
+/** The text a chunk adds (content, reasoning, refusal, tool-call arguments), for content logging. */
+export function chunkText(chunk: ChatChunk): string {
+  let text = '';
+  for (const choice of chunk.choices) {
+    const delta = choice.delta;
+    if (typeof delta.content === 'string') text += delta.content;
+    if (typeof delta.reasoning_content === 'string') text += delta.reasoning_content;
+    if (typeof delta.refusal === 'string') text += delta.refusal;
+    if (delta.tool_calls) for (const call of delta.tool_calls) text += call.function?.arguments ?? '';
+  }
+  return text;
+}

@@ -43,6 +43,8 @@ import type { FailureClass } from './failure-class.js';
 
 export type HealthState = 'healthy' | 'degraded' | 'failed' | 'recovering';
 
+export const ROUTE_STATES: readonly HealthState[] = ['healthy', 'degraded', 'failed', 'recovering'];
+
 export interface CircuitPolicy {
   /** Failures in a row that trip to failed. */
   consecutive_failures: number;

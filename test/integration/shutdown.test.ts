@@ -100,7 +100,7 @@ describe('graceful shutdown', () => {
     expect(await body).toContain('data: [DONE]');
     expect(code).toBe(0);
     expect(output).toContain('shutdown complete');
-    expect(output).toMatch(/store: sqlite:.*cli\.json\.db \(schema version 1, applied 0001_initial\)/);
+    expect(output).toMatch(/store: sqlite:.*cli\.json\.db \(schema version 2, applied 0001_initial, 0002_request_log\)/);
     expect(output).toContain('auth: OPEN');
     // The stream's usage was written to the store before the process exited.
     const store = await openStore(`sqlite:${join(directory, 'cli.json.db')}`);

@@ -33,6 +33,11 @@ type DataPlaneHandler = (gateway: Gateway, context: RequestContext, signals: Req
 async function observe(gateway: Gateway, request: FastifyRequest, reply: FastifyReply, handler: DataPlaneHandler): Promise<void> {
   const context = new RequestContext(request.id, 'openai');
   context.debug = request.headers['x-switchyard-debug'] === '1';
+  const requestLog = gateway.config.observability.request_log;
+  if (requestLog.content) {
+    context.contentMaxBytes = requestLog.content_max_bytes;
+    context.captureRequest(request.body);
+  }
   const signals = new RequestSignals();
   gateway.requestStarted(signals);
   signals.watch(reply.raw);
@@ -65,6 +70,7 @@ const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 /** Writes a successful proxied JSON response straight to the socket: one writeHead, one end. */
 function sendProxied(reply: FastifyReply, context: RequestContext, payload: Buffer | string): void {
+  if (context.content !== null) context.captureResponse(payload.toString(), false);
   reply.hijack();
   const headers = context.responseHeaders(JSON_CONTENT_TYPE);
   headers.push('content-length', String(Buffer.byteLength(payload)));
