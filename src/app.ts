@@ -59,6 +59,7 @@ function registerOpsRoutes(app: FastifyInstance, gateway: Gateway): void {
     return reply.send({ status: 'ready', config: gateway.config.source, store: gateway.governance.store.location });
   });
   registerEndpoint(app, 'GET', '/metrics', async (_request, reply) => {
+    if (!gateway.config.observability.metrics.enabled) throw new GatewayError('not_found', 'metrics are off: set observability.metrics.enabled to true');
     return reply.type(gateway.metrics.contentType).send(await gateway.metrics.render());
   });
 }

@@ -65,9 +65,10 @@ export class Gateway {
     this.transport = transport;
     const logSettings = config.observability.request_log;
     this.requestLog = logSettings.enabled ? new RequestLogWriter(governance.store, logSettings, this.metrics, logger) : undefined;
+    const countRequests = config.observability.metrics.enabled;
     this.requestListeners.push((context) => {
       governance.settle(context);
-      this.metrics.requests.observe(context, this.current);
+      if (countRequests) this.metrics.requests.observe(context, this.current);
       this.requestLog?.record(context);
     });
     this.metrics.bind({

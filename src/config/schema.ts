@@ -201,6 +201,8 @@ const requestLogSchema = z.strictObject({
 });
 
 const observabilitySchema = z.strictObject({
+  /** Serve Prometheus metrics at /metrics and count every request for them. */
+  metrics: z.strictObject({ enabled: booleanish.default(true) }).default({ enabled: true }),
   request_log: requestLogSchema.default(requestLogSchema.parse({})),
 });
 

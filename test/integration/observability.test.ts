@@ -226,3 +226,25 @@ describe('request log options', () => {
     expect((await admin('logs')).json.data).toEqual([]);
   });
 });
+
+describe('turning metrics and the request log off', () => {
+  it('serves no /metrics and writes no log rows', async () => {
+    const quiet = await startTestGateway({
+      admin: { token: ADMIN_TOKEN },
+      providers: [{ id: 'good', type: 'openai', base_url: `${simulator.url}/v1`, keys: [{ id: 'g', secret: 'sk-good' }] }],
+      observability: { metrics: { enabled: false }, request_log: { enabled: false } },
+    });
+    try {
+      const chatReply = await fetch(`${quiet.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'good/m', messages: [{ role: 'user', content: 'hi' }] }) });
+      expect(chatReply.status).toBe(200);
+      const metricsReply = await fetch(`${quiet.url}/metrics`);
+      expect(metricsReply.status).toBe(404);
+      expect(await metricsReply.text()).toContain('observability.metrics.enabled');
+      const logs = await fetch(`${quiet.url}/admin/v1/logs`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      expect(logs.status).toBe(404);
+      expect(quiet.gateway.requestLog).toBeUndefined();
+    } finally {
+      await quiet.close();
+    }
+  });
+});
