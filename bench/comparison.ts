@@ -2,8 +2,11 @@ import type { ClosedLoopResult } from './closed-loop.js';
 import { median } from './closed-loop.js';
 import type { SequentialResult } from './sequential.js';
 
-/** `governed` is Switchyard with a virtual key, limits, a budget and a team checked on every request. */
-export const TARGET_NAMES = ['direct', 'floor', 'switchyard', 'governed'] as const;
+/**
+ * `quiet` is Switchyard with metrics and the request log off; `switchyard` has them on (the
+ * default); `governed` adds a virtual key, limits, a budget and a team checked on every request.
+ */
+export const TARGET_NAMES = ['direct', 'floor', 'quiet', 'switchyard', 'governed'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
 export interface TargetResult {
@@ -32,7 +35,7 @@ export interface RatioCheck {
 }
 
 export interface Comparison {
-  addedLatency: { floor: AddedLatency; switchyard: AddedLatency; governed: AddedLatency };
+  addedLatency: { floor: AddedLatency; quiet: AddedLatency; switchyard: AddedLatency; governed: AddedLatency };
   checks: RatioCheck[];
 }
 
@@ -73,9 +76,10 @@ export function compareToFloor(results: TargetResults): Comparison {
   const floor = addedLatency(results.floor.sequential, results.direct.sequential);
   const switchyard = addedLatency(results.switchyard.sequential, results.direct.sequential);
   const governed = addedLatency(results.governed.sequential, results.direct.sequential);
+  const quiet = addedLatency(results.quiet.sequential, results.direct.sequential);
   const throughputRatio = ratioOrNull(results.switchyard.closedLoop.requestsPerSecond, results.floor.closedLoop.requestsPerSecond);
   return {
-    addedLatency: { floor, switchyard, governed },
+    addedLatency: { floor, quiet, switchyard, governed },
     checks: [
       checkRatio('throughput ratio (switchyard rps / floor rps)', throughputRatio, '>=', THROUGHPUT_RATIO_TARGET),
       checkRatio('added-latency ratio, mean (switchyard added / floor added)', ratioOrNull(switchyard.meanMs, floor.meanMs), '<=', ADDED_LATENCY_RATIO_TARGET),
@@ -94,6 +98,13 @@ export function compareToFloor(results: TargetResults): Comparison {
         '<=',
         GOVERNANCE_COST_TARGET,
         true,
+      ),
+      checkRatio('observability latency cost, mean ((switchyard added − quiet added) / floor added)', ratioOrNull(switchyard.meanMs - quiet.meanMs, floor.meanMs), '<=', GOVERNANCE_COST_TARGET),
+      checkRatio(
+        'observability in-gateway cost ((switchyard − quiet) x-switchyard-overhead-ms / floor added)',
+        results.switchyard.sequential.reportedOverheadMeanMs === null || results.quiet.sequential.reportedOverheadMeanMs === null ? null : ratioOrNull(results.switchyard.sequential.reportedOverheadMeanMs - results.quiet.sequential.reportedOverheadMeanMs, floor.meanMs),
+        '<=',
+        GOVERNANCE_COST_TARGET,
       ),
       checkRatio('governance latency cost, mean ((governed added − switchyard added) / floor added)', ratioOrNull(governed.meanMs - switchyard.meanMs, floor.meanMs), '<=', GOVERNANCE_COST_TARGET),
       checkRatio(

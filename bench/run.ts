@@ -18,13 +18,14 @@ type Targets = Record<TargetName, ChildServer>;
 /** The upstream first (the proxies need its URL), then both proxies, each in its own process. */
 async function startTargets(): Promise<Targets> {
   const upstream = await startChildServer('upstream');
-  const [floor, switchyard, governed] = await Promise.all([
+  const [floor, quiet, switchyard, governed] = await Promise.all([
     startChildServer('floor', [upstream.url]),
+    startChildServer('switchyard', [upstream.url, 'quiet']),
     startChildServer('switchyard', [upstream.url]),
     // BENCH_GOVERNED=off runs an ungoverned twin instead: the spread between two identical servers.
     startChildServer('switchyard', [upstream.url, process.env.BENCH_GOVERNED === 'off' ? 'plain' : 'governed']),
   ]);
-  return { direct: upstream, floor, switchyard, governed };
+  return { direct: upstream, floor, quiet, switchyard, governed };
 }
 
 async function measureTargets(targets: Targets, settings: BenchSettings): Promise<TargetResults> {

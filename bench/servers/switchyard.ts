@@ -11,15 +11,18 @@ import { portOf, reportListening, upstreamUrlArgument } from './child-protocol.j
 
 /**
  * The real gateway, built the way the tests build it: one OpenAI provider, one model group.
+ * `quiet` turns metrics and the request log off.
  * `governed` adds what a production deployment runs on every request: a virtual key with RPM
  * and TPM limits and a budget, in a team with its own budget, usage written to a SQLite file.
  */
-function benchConfig(upstreamUrl: string, governed: boolean): unknown {
+function benchConfig(upstreamUrl: string, mode: string): unknown {
   const base = {
     providers: [{ id: 'bench', type: 'openai', base_url: `${upstreamUrl}/v1`, keys: [{ id: 'k1', secret: 'sk-bench' }] }],
     models: [{ name: 'bench-model', targets: [{ provider: 'bench', model: 'gpt-4o-mini' }] }],
   };
-  if (!governed) return base;
+  // `quiet`: no metrics and no request log, to measure what observability costs.
+  if (mode === 'quiet') return { ...base, observability: { metrics: { enabled: false }, request_log: { enabled: false } } };
+  if (mode !== 'governed') return base;
   return {
     ...base,
     teams: [{ id: 'bench-team', budget: { limit_usd: 1_000_000, period: '1d' }, limits: { rpm: 100_000_000 } }],
@@ -27,8 +30,9 @@ function benchConfig(upstreamUrl: string, governed: boolean): unknown {
   };
 }
 
-const governed = process.argv[3] === 'governed';
-const config = validateConfig(benchConfig(upstreamUrlArgument(), governed), 'bench');
+const mode = process.argv[3] ?? 'plain';
+const governed = mode === 'governed';
+const config = validateConfig(benchConfig(upstreamUrlArgument(), mode), 'bench');
 const store = await openStore(governed ? `sqlite:${join(await mkdtemp(join(tmpdir(), 'switchyard-bench-')), 'bench.db')}` : 'sqlite::memory:');
 await store.migrate();
 const gateway = await openGateway(compileConfig(config, { source: 'bench' }), store);

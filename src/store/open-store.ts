@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { openPostgresDriver } from './postgres-driver.js';
 import type { SqlDriver } from './sql-driver.js';
+import { withOffThreadRequestLog } from './off-thread-request-log.js';
 import { SqlStore } from './sql-store.js';
 import { openSqliteDriver, SQLITE_MEMORY } from './sqlite-driver.js';
 import type { Store } from './store.js';
@@ -23,7 +24,9 @@ const REDACTED = '***';
 /** Opens the store a URL names, without migrating it: the caller runs migrate(). */
 export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
   const address = parseStoreUrl(url);
-  return new SqlStore(await openDriver(address, options), address.location);
+  const store = new SqlStore(await openDriver(address, options), address.location);
+  // A second connection cannot see an in-memory database, so only files log off-thread.
+  return address.kind === 'sqlite' && address.path !== SQLITE_MEMORY ? withOffThreadRequestLog(store, address.path) : store;
 }
 
 /** The driver openStore would build on, for tools and tests that need plain SQL. */
