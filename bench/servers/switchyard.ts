@@ -11,7 +11,7 @@ import { portOf, reportListening, upstreamUrlArgument } from './child-protocol.j
 
 /**
  * The real gateway, built the way the tests build it: one OpenAI provider, one model group.
- * `quiet` turns metrics and the request log off.
+ * `quiet` turns metrics and the request log off. Every mode stores to a SQLite file.
  * `governed` adds what a production deployment runs on every request: a virtual key with RPM
  * and TPM limits and a budget, in a team with its own budget, usage written to a SQLite file.
  */
@@ -31,9 +31,9 @@ function benchConfig(upstreamUrl: string, mode: string): unknown {
 }
 
 const mode = process.argv[3] ?? 'plain';
-const governed = mode === 'governed';
 const config = validateConfig(benchConfig(upstreamUrlArgument(), mode), 'bench');
-const store = await openStore(governed ? `sqlite:${join(await mkdtemp(join(tmpdir(), 'switchyard-bench-')), 'bench.db')}` : 'sqlite::memory:');
+// A SQLite file, as a real deployment has: usage and the request log are written to it.
+const store = await openStore(`sqlite:${join(await mkdtemp(join(tmpdir(), 'switchyard-bench-')), 'bench.db')}`);
 await store.migrate();
 const gateway = await openGateway(compileConfig(config, { source: 'bench' }), store);
 const app = buildApp(gateway);
