@@ -5,6 +5,8 @@ import type { Store } from './store/store.js';
 import type { Logger } from './telemetry/logger.js';
 import { GatewayMetrics } from './telemetry/metrics.js';
 import { RequestLogWriter } from './telemetry/request-log-writer.js';
+import type { Tracer } from './telemetry/tracing.js';
+import { createTracer } from './telemetry/tracing.js';
 import type { RequestContext } from './pipeline/request-context.js';
 import type { RequestSignals } from './pipeline/request-signals.js';
 import { isRescoring } from './routing/balancers.js';
@@ -25,11 +27,19 @@ function rescoreRoutes(gateway: Gateway): void {
   for (const provider of config.providers.values()) if (isRescoring(provider.keyPool.balancer)) provider.keyPool.balancer.recompute(now);
 }
 
-/** Builds a gateway on an opened, migrated store: loads virtual keys and restores budgets' spend first. */
-export async function openGateway(config: RuntimeConfig, store: Store, options: { logger?: Logger | undefined; transport?: UpstreamTransport } = {}): Promise<Gateway> {
+/**
+ * Builds a gateway on an opened, migrated store: loads virtual keys and restores budgets' spend
+ * first. Traces are exported when `environment` (process.env by default) sets an OTLP endpoint.
+ */
+export async function openGateway(
+  config: RuntimeConfig,
+  store: Store,
+  options: { logger?: Logger | undefined; transport?: UpstreamTransport; environment?: NodeJS.ProcessEnv } = {},
+): Promise<Gateway> {
   const metrics = new GatewayMetrics();
   const governance = await Governance.open(config, store, { logger: options.logger, metrics });
-  return new Gateway(config, governance, options.transport, options.logger);
+  const tracer = await createTracer(options.environment ?? process.env, options.logger);
+  return new Gateway(config, governance, options.transport, options.logger, tracer);
 }
 
 /** Told about every data-plane request once it has ended (usage settlement, request log, metrics). */
@@ -57,12 +67,15 @@ export class Gateway {
   readonly metrics: GatewayMetrics;
   /** Undefined when `observability.request_log.enabled` is false. */
   readonly requestLog: RequestLogWriter | undefined;
+  /** OpenTelemetry traces; undefined when no OTLP endpoint is set. Its owner shuts it down after `close()`. */
+  readonly tracer: Tracer | undefined;
 
-  constructor(config: RuntimeConfig, governance: Governance, transport: UpstreamTransport = new UpstreamTransport(), logger?: Logger) {
+  constructor(config: RuntimeConfig, governance: Governance, transport: UpstreamTransport = new UpstreamTransport(), logger?: Logger, tracer?: Tracer) {
     this.current = config;
     this.governance = governance;
     this.metrics = governance.metrics;
     this.transport = transport;
+    this.tracer = tracer;
     const logSettings = config.observability.request_log;
     this.requestLog = logSettings.enabled ? new RequestLogWriter(governance.store, logSettings, this.metrics, logger) : undefined;
     const countRequests = config.observability.metrics.enabled;
@@ -70,6 +83,7 @@ export class Gateway {
       governance.settle(context);
       if (countRequests) this.metrics.requests.observe(context, this.current);
       this.requestLog?.record(context);
+      tracer?.endRequest(context);
     });
     this.metrics.bind({
       config: () => this.current,

@@ -52,7 +52,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   let gateway: Gateway;
   try {
     store = await openMigratedStore(config.store, options.logger);
-    gateway = await openGateway(runtime, store, { logger: options.logger });
+    gateway = await openGateway(runtime, store, { logger: options.logger, environment });
   } catch (error) {
     await store?.close();
     await simulator?.close();
@@ -101,6 +101,7 @@ function logStartup(logger: Logger, config: RuntimeConfig, gateway: Gateway, url
     logger.info({ provider: provider.id, type: provider.type, base_url: provider.baseUrl }, `provider ${provider.id} (${provider.type}) → ${provider.baseUrl}; keys: ${keys}`);
   }
   if (simulator) logger.info(`embedded provider simulator on ${simulator.url}`);
+  if (gateway.tracer) logger.info({ traces: gateway.tracer.url, service_name: gateway.tracer.serviceName }, `traces: OTLP/HTTP to ${gateway.tracer.url} as service ${gateway.tracer.serviceName}`);
   logger.info({ models: config.modelNames }, `${config.modelNames.length} model names routable: ${config.modelNames.slice(0, 12).join(', ')}${config.modelNames.length > 12 ? ', …' : ''} (and any provider/model)`);
   for (const notice of config.notices) logger.warn(notice);
   const governance = gateway.governance;
@@ -128,6 +129,7 @@ async function shutdown(app: FastifyInstance, gateway: Gateway, store: Store, si
     clearInterval(idleSweep);
     clearTimeout(deadline);
     await gateway.close();
+    await gateway.tracer?.shutdown();
     await store.close();
     await simulator?.close();
   }

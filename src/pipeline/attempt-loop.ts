@@ -8,7 +8,7 @@ import type { FailureClass } from '../resilience/failure-class.js';
 import type { Balancer } from '../routing/balancers.js';
 import { createBalancer } from '../routing/balancers.js';
 import { resolveModel } from '../routing/resolve-model.js';
-import type { RequestContext } from './request-context.js';
+import type { AttemptRecord, RequestContext } from './request-context.js';
 import type { RequestSignals } from './request-signals.js';
 import type { FailedAttempt, UpstreamFailure } from './upstream-failure.js';
 import { finalError, isRequestFault } from './upstream-failure.js';
@@ -196,6 +196,7 @@ class AttemptRun<T> {
     context.fallbackIndex = fallbackIndex;
     context.attemptsStarted++;
     const startedAt = performance.now();
+    context.trace?.startAttempt(target, key, fallbackIndex, startedAt);
     key.health.begin(startedAt);
     target.health.begin(startedAt);
     key.quota.recordSent(startedAt, this.estimatedTokens);
@@ -231,12 +232,16 @@ class AttemptRun<T> {
         key.health.succeed(now, latency);
         target.health.succeed(now, latency);
       }
-      this.context.attempts.push({ ...base, status: 200, outcome: 'ok', reason: 'ok', failureClass: undefined });
+      const record: AttemptRecord = { ...base, status: 200, outcome: 'ok', reason: 'ok', failureClass: undefined };
+      this.context.attempts.push(record);
+      this.context.trace?.endAttempt(record);
       return;
     }
     const failure = result.failure;
     this.context.upstreamMs += durationMs;
-    this.context.attempts.push({ ...base, status: failure.status, outcome: failure.outcome, reason: failure.message, failureClass: failure.failureClass });
+    const record: AttemptRecord = { ...base, status: failure.status, outcome: failure.outcome, reason: failure.message, failureClass: failure.failureClass };
+    this.context.attempts.push(record);
+    this.context.trace?.endAttempt(record);
     this.failed.push({ provider: target.provider.id, key: key.id, failure });
     if (this.signals.clientGone) {
       key.health.cancel();

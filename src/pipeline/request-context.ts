@@ -6,6 +6,7 @@ import type { FailureClass } from '../resilience/failure-class.js';
 import { redactedBody } from '../telemetry/redact.js';
 import type { Principal } from '../governance/key-directory.js';
 import type { AdmissionTicket } from '../governance/limiter.js';
+import type { RequestTrace } from '../telemetry/tracing.js';
 
 export type AttemptOutcome = 'ok' | 'http_error' | 'network_error' | 'timeout' | 'stream_error' | 'invalid_response';
 
@@ -66,6 +67,8 @@ export class RequestContext {
   contentMaxBytes = 0;
   /** Request and response bodies for the request log, redacted and capped; null unless content logging is on. */
   content: { request: string; response: string } | null = null;
+  /** The request's spans while OpenTelemetry tracing is on (`OTEL_EXPORTER_OTLP_ENDPOINT`); undefined when it is off. */
+  trace: RequestTrace | undefined = undefined;
   private streamedText = '';
 
   constructor(id: string, surface: SurfaceName, startedAt: number = performance.now()) {

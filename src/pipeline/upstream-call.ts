@@ -53,6 +53,7 @@ export async function callForJson(
   context: RequestContext,
   startedAt: number,
 ): Promise<AttemptResult<{ bytes: Buffer; json: unknown }>> {
+  context.trace?.propagate(call.headers);
   let response: BufferedResponse;
   try {
     response = await transport.sendBuffered(call, provider.timeouts, signals.beginAttempt(provider.timeouts));

@@ -17,6 +17,8 @@ export interface TestGateway {
 export interface TestGatewayOptions {
   /** Store URL; an in-memory SQLite database when omitted. */
   store?: string | undefined;
+  /** Environment the gateway reads (OTEL_* for traces); process.env when omitted. */
+  environment?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -27,7 +29,7 @@ export async function startTestGateway(input: ConfigInput, options: TestGatewayO
   const config = validateConfig(input, 'test');
   const store = await openStore(options.store ?? 'sqlite::memory:');
   await store.migrate();
-  const gateway = await openGateway(compileConfig(config, { source: 'test' }), store);
+  const gateway = await openGateway(compileConfig(config, { source: 'test' }), store, { environment: options.environment });
   const app = buildApp(gateway);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
@@ -39,6 +41,7 @@ export async function startTestGateway(input: ConfigInput, options: TestGatewayO
     close: async () => {
       await app.close();
       await gateway.close();
+      await gateway.tracer?.shutdown();
       await store.close();
     },
   };

@@ -32,6 +32,7 @@ type DataPlaneHandler = (gateway: Gateway, context: RequestContext, signals: Req
 /** Runs a data-plane handler and reports the finished request to the gateway's listeners. */
 async function observe(gateway: Gateway, request: FastifyRequest, reply: FastifyReply, handler: DataPlaneHandler): Promise<void> {
   const context = new RequestContext(request.id, 'openai');
+  gateway.tracer?.startRequest(context, request.raw);
   context.debug = request.headers['x-switchyard-debug'] === '1';
   const requestLog = gateway.config.observability.request_log;
   if (requestLog.content) {
@@ -148,7 +149,13 @@ async function streamChat(
     reply.raw.writeHead(200, headers);
     return reply.raw;
   };
-  await runAttempts(context, config, chain, signals, (attempt) => streamChatAttempt(gateway.transport, chatCall(body, attempt, context), attempt, signals, context, writer, commit), overrides, estimate);
+  const operation = (attempt: Attempt) => {
+    const call = chatCall(body, attempt, context);
+    // sendCall does not see the request context; callForJson adds the trace context itself.
+    context.trace?.propagate(call.headers);
+    return streamChatAttempt(gateway.transport, call, attempt, signals, context, writer, commit);
+  };
+  await runAttempts(context, config, chain, signals, operation, overrides, estimate);
   if (signals.clientGone && !reply.sent) {
     context.errorCode = 'client_closed';
     reply.hijack();
