@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimulatorHandle } from '../../src/simulator/index.js';
 import { startSimulator } from '../../src/simulator/index.js';
+import type { ReceivedSpan } from '../helpers/otlp-receiver.js';
+import { OtlpReceiver } from '../helpers/otlp-receiver.js';
 import type { TestGateway } from '../helpers/test-gateway.js';
 import { startTestGateway } from '../helpers/test-gateway.js';
 
@@ -10,6 +12,7 @@ const BROKE_KEY = 'sk-sy-observability-broke-key-00002';
 
 let simulator: SimulatorHandle;
 let gateway: TestGateway;
+let receiver: OtlpReceiver;
 
 beforeAll(async () => {
   simulator = await startSimulator({
@@ -17,30 +20,35 @@ beforeAll(async () => {
     keys: { 'sk-429': { faults: [{ type: 'status', status: 429, retry_after_s: 30 }] }, 'sk-hang': { faults: [{ type: 'hang' }] } },
   });
   const url = `${simulator.url}/v1`;
-  gateway = await startTestGateway({
-    admin: { token: ADMIN_TOKEN },
-    routing: { circuit: { consecutive_failures: 1000, min_samples: 1000 } },
-    providers: [
-      { id: 'good', type: 'openai', base_url: url, keys: [{ id: 'g', secret: 'sk-good' }], models: ['m'] },
-      { id: 'limited', type: 'openai', base_url: url, keys: [{ id: 'l', secret: 'sk-429' }] },
-      { id: 'stuck', type: 'openai', base_url: url, keys: [{ id: 's', secret: 'sk-hang' }], timeouts: { first_byte_ms: 200 }, retry: { max_attempts: 1 } },
-    ],
-    models: [
-      { name: 'failover', strategy: 'priority', targets: [{ provider: 'limited', model: 'm', priority: 0 }, { provider: 'good', model: 'm', priority: 1 }] },
-      { name: 'timeout', targets: [{ provider: 'stuck', model: 'm' }] },
-      { name: 'rescued', targets: [{ provider: 'stuck', model: 'm' }], fallbacks: ['good/m'] },
-    ],
-    pricing: [{ model: 'm', input_per_mtok: 1, output_per_mtok: 2 }],
-    virtual_keys: [
-      { id: 'vk-main', name: 'main', key: KEY },
-      { id: 'vk-broke', name: 'broke', key: BROKE_KEY, budget: { limit_usd: 0 } },
-    ],
-  });
+  receiver = await OtlpReceiver.start();
+  gateway = await startTestGateway(
+    {
+      admin: { token: ADMIN_TOKEN },
+      routing: { circuit: { consecutive_failures: 1000, min_samples: 1000 } },
+      providers: [
+        { id: 'good', type: 'openai', base_url: url, keys: [{ id: 'g', secret: 'sk-good' }], models: ['m'] },
+        { id: 'limited', type: 'openai', base_url: url, keys: [{ id: 'l', secret: 'sk-429' }] },
+        { id: 'stuck', type: 'openai', base_url: url, keys: [{ id: 's', secret: 'sk-hang' }], timeouts: { first_byte_ms: 200 }, retry: { max_attempts: 1 } },
+      ],
+      models: [
+        { name: 'failover', strategy: 'priority', targets: [{ provider: 'limited', model: 'm', priority: 0 }, { provider: 'good', model: 'm', priority: 1 }] },
+        { name: 'timeout', targets: [{ provider: 'stuck', model: 'm' }] },
+        { name: 'rescued', targets: [{ provider: 'stuck', model: 'm' }], fallbacks: ['good/m'] },
+      ],
+      pricing: [{ model: 'm', input_per_mtok: 1, output_per_mtok: 2 }],
+      virtual_keys: [
+        { id: 'vk-main', name: 'main', key: KEY },
+        { id: 'vk-broke', name: 'broke', key: BROKE_KEY, budget: { limit_usd: 0 } },
+      ],
+    },
+    { environment: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url } },
+  );
 });
 
 afterAll(async () => {
   await gateway.close();
   await simulator.close();
+  await receiver.close();
 });
 
 async function chat(requestId: string, model: string, options: { key?: string; stream?: boolean } = {}): Promise<number> {
@@ -143,6 +151,31 @@ describe('after mixed traffic: success, 429 failover, timeout, fallback, budget 
     expect(stream).toMatchObject({ stream: true, status: 200 });
     expect(stream?.ttft_ms).toBeGreaterThan(0);
     expect(stream?.output_tokens).toBeGreaterThan(0);
+  });
+
+  it('traces each request with a span per attempt, and the reason each ended', async () => {
+    const tracer = gateway.gateway.tracer;
+    if (tracer === undefined) throw new Error('tracing should be on');
+    const ids = ['ok', 'failover', 'timeout', 'rescued', 'broke', 'stream'].map((name) => `${run}-${name}`);
+    const serverSpan = (spans: readonly ReceivedSpan[], id: string) => spans.find((span) => span.kind === 'server' && span.attributes['switchyard.request_id'] === id);
+    await receiver.waitFor((spans) => ids.every((id) => serverSpan(spans, id) !== undefined), () => tracer.forceFlush());
+    const attemptsOf = (id: string) => {
+      const server = serverSpan(receiver.spans, id) as ReceivedSpan;
+      return receiver.spans.filter((span) => span.kind === 'client' && span.parentSpanId === server.spanId).sort((a, b) => (a.startTimeUnixNano < b.startTimeUnixNano ? -1 : 1));
+    };
+    expect(serverSpan(receiver.spans, `${run}-ok`)?.attributes).toMatchObject({ 'http.response.status_code': 200, 'gen_ai.response.model': 'm', 'switchyard.virtual_key_id': 'vk-main' });
+    expect(attemptsOf(`${run}-failover`).map((span) => [span.attributes['switchyard.provider'], span.attributes['switchyard.attempt.outcome'], span.attributes['switchyard.attempt.failure_class'] ?? null])).toEqual([
+      ['limited', 'http_error', 'rate_limited'],
+      ['good', 'ok', null],
+    ]);
+    const timeout = serverSpan(receiver.spans, `${run}-timeout`) as ReceivedSpan;
+    expect(timeout.attributes).toMatchObject({ 'http.response.status_code': 504, 'error.type': 'upstream_timeout' });
+    expect(timeout.status.code).toBe('error');
+    expect(attemptsOf(`${run}-timeout`).map((span) => span.attributes['switchyard.attempt.outcome'])).toEqual(['timeout']);
+    expect(attemptsOf(`${run}-rescued`).map((span) => span.attributes['switchyard.fallback'])).toEqual([0, 1]);
+    expect(serverSpan(receiver.spans, `${run}-broke`)?.attributes).toMatchObject({ 'http.response.status_code': 429, 'error.type': 'budget_exceeded' });
+    expect(attemptsOf(`${run}-broke`)).toEqual([]);
+    expect(serverSpan(receiver.spans, `${run}-stream`)?.attributes['gen_ai.usage.output_tokens']).toBeGreaterThan(0);
   });
 
   it('filters the log and pages through it with a cursor', async () => {
