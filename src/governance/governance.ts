@@ -87,7 +87,8 @@ export class Governance {
     const [keys, teams, customers] = await Promise.all([this.store.listVirtualKeys(), this.store.listOwners('team'), this.store.listOwners('customer')]);
     const governance = this.config.governanceEntities;
     const directory = new KeyDirectory({ keys: [...governance.keys, ...keys], teams: [...governance.teams, ...teams], customers: [...governance.customers, ...customers] });
-    for (const problem of directory.problems) this.logger?.warn(problem);
+    // Each problem is said once, not again at every rebuild while it lasts.
+    for (const problem of directory.problems) if (!this.directory.problems.includes(problem)) this.logger?.warn(problem);
     this.directory = directory;
   }
 
