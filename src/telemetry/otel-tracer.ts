@@ -11,6 +11,21 @@ import type { AttemptRecord, RequestContext } from '../pipeline/request-context.
 import type { Logger } from './logger.js';
 import type { RequestTrace, Tracer, TracingSettings } from './tracing.js';
 
+const ORIGIN_SECONDS = Math.floor(performance.timeOrigin / 1_000);
+const ORIGIN_REMAINDER_MS = performance.timeOrigin - ORIGIN_SECONDS * 1_000;
+
+/**
+ * A monotonic `performance.now()` time as wall-clock [seconds, nanoseconds], from one fixed
+ * origin. Given plain numbers, the SDK corrects each span by its own Date-vs-monotonic offset,
+ * taken when the span starts, so a parent could appear to end before its child.
+ */
+function wallClockOf(monotonicMs: number): [number, number] {
+  const sinceSecond = ORIGIN_REMAINDER_MS + monotonicMs;
+  const wholeSeconds = Math.floor(sinceSecond / 1_000);
+  const nanoseconds = Math.round((sinceSecond - wholeSeconds * 1_000) * 1e6);
+  return nanoseconds >= 1e9 ? [ORIGIN_SECONDS + wholeSeconds + 1, nanoseconds - 1e9] : [ORIGIN_SECONDS + wholeSeconds, nanoseconds];
+}
+
 // The GenAI semantic conventions are still in development: their names are written out here, as
 // the semantic-conventions package advises for its incubating entry point (tracing.test.ts checks
 // them against it). `gen_ai.provider.name` replaced `gen_ai.system`.
@@ -67,7 +82,7 @@ export class OtelTracer implements Tracer {
       [GEN_AI_OPERATION_NAME]: operation,
       'switchyard.request_id': context.id,
     };
-    const span = this.tracer.startSpan(operation, { kind: SpanKind.SERVER, startTime: context.startedAt, attributes }, parent);
+    const span = this.tracer.startSpan(operation, { kind: SpanKind.SERVER, startTime: wallClockOf(context.startedAt), attributes }, parent);
     context.trace = new RequestSpans(this, context, span, operation);
   }
 
@@ -111,7 +126,7 @@ class RequestSpans implements RequestTrace {
   }
 
   startAttempt(target: RuntimeTarget, key: RuntimeKey, fallbackIndex: number, startedAt: number): void {
-    this.attempt?.end();
+    this.attempt?.end(wallClockOf(startedAt));
     const provider = target.provider;
     const server = serverOf(provider.baseUrl);
     const attributes: Attributes = {
@@ -125,7 +140,7 @@ class RequestSpans implements RequestTrace {
       'switchyard.fallback': fallbackIndex,
       'switchyard.attempt': this.context.attemptsStarted,
     };
-    this.attempt = this.owner.tracer.startSpan(`${this.operation} ${target.model}`, { kind: SpanKind.CLIENT, startTime: startedAt, attributes }, this.parent);
+    this.attempt = this.owner.tracer.startSpan(`${this.operation} ${target.model}`, { kind: SpanKind.CLIENT, startTime: wallClockOf(startedAt), attributes }, this.parent);
     this.attemptStartedAt = startedAt;
   }
 
@@ -145,7 +160,7 @@ class RequestSpans implements RequestTrace {
       if (record.failureClass !== undefined) span.setAttribute('switchyard.attempt.failure_class', record.failureClass);
       markError(span, record.failureClass ?? record.outcome, true, record.reason);
     }
-    span.end(this.attemptStartedAt + record.durationMs);
+    span.end(wallClockOf(this.attemptStartedAt + record.durationMs));
   }
 
   propagate(headers: Record<string, string>): void {
@@ -160,7 +175,7 @@ class RequestSpans implements RequestTrace {
     if (this.attempt !== undefined) {
       // Its operation threw before the attempt could be recorded.
       markError(this.attempt, context.errorCode ?? 'internal_error', true, 'the attempt ended without an outcome');
-      this.attempt.end();
+      this.attempt.end(wallClockOf(context.startedAt + context.durationMs));
       this.attempt = undefined;
     }
     if (context.requestedModel !== '') {
@@ -182,7 +197,7 @@ class RequestSpans implements RequestTrace {
     const errorCode = context.errorCode;
     if (errorCode !== undefined) markError(span, errorCode, context.status >= 500 || (context.status < 400 && errorCode !== 'client_closed'), undefined);
     else if (context.status >= 500) markError(span, String(context.status), true, undefined);
-    span.end(context.startedAt + context.durationMs);
+    span.end(wallClockOf(context.startedAt + context.durationMs));
   }
 }
 
