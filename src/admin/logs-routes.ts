@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../errors/gateway-error.js';
+import { attemptJson } from '../pipeline/request-context.js';
 import type { Gateway } from '../gateway.js';
 import type { RequestLogCursor, RequestLogRecord } from '../store/store.js';
 import { registerEndpoint } from '../surfaces/register-endpoint.js';
@@ -33,7 +34,7 @@ function logView(record: RequestLogRecord) {
     provider: record.provider,
     model: record.model,
     key_id: record.keyId,
-    attempts: record.attempts.map((attempt) => ({ provider: attempt.provider, model: attempt.model, key: attempt.key, fallback: attempt.fallback, status: attempt.status, outcome: attempt.outcome, reason: attempt.reason, duration_ms: attempt.durationMs })),
+    attempts: record.attempts.map(attemptJson),
     status: record.status,
     error_code: record.errorCode,
     latency_ms: record.latencyMs,

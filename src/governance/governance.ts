@@ -15,14 +15,12 @@ import { KeyDirectory } from './key-directory.js';
 import type { Admission, Limiter, LimitSubject, SubjectSpend } from './limiter.js';
 import { MemoryLimiter } from './memory-limiter.js';
 import { costNanoUsd } from './price-table.js';
-import type { UsageRecorderOptions } from './usage-recorder.js';
 import { UsageRecorder } from './usage-recorder.js';
 
 export interface GovernanceOptions {
   logger?: Logger | undefined;
   metrics?: GatewayMetrics | undefined;
   limiter?: Limiter | undefined;
-  recorder?: UsageRecorderOptions | undefined;
 }
 
 const NO_USAGE: Usage = Object.freeze({ input_tokens: 0, output_tokens: 0, cached_input_tokens: 0, cache_write_input_tokens: 0 });
@@ -56,7 +54,7 @@ export class Governance {
     this.logger = options.logger;
     this.metrics = options.metrics ?? new GatewayMetrics({ processMetrics: false });
     this.limiter = options.limiter ?? new MemoryLimiter();
-    this.recorder = new UsageRecorder(store, options.logger, options.recorder);
+    this.recorder = new UsageRecorder(store, options.logger);
   }
 
   /** Loads keys, teams and customers and restores every budget's spend in its current period. */

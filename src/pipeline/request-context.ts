@@ -3,6 +3,7 @@ import type { Usage } from '../providers/chat-types.js';
 import type { RuntimeTarget } from '../config/runtime-config.js';
 import type { SurfaceName } from '../errors/error-envelope.js';
 import type { FailureClass } from '../resilience/failure-class.js';
+import type { LoggedAttempt } from '../store/store.js';
 import { redactedBody } from '../telemetry/redact.js';
 import type { Principal } from '../governance/key-directory.js';
 import type { AdmissionTicket } from '../governance/limiter.js';
@@ -22,6 +23,28 @@ export interface AttemptRecord {
   /** How the routing classed a failed attempt; undefined for a success. */
   failureClass: FailureClass | undefined;
   durationMs: number;
+}
+
+/** Milliseconds to a hundredth, as logs and headers report them. */
+export const hundredths = (milliseconds: number): number => Math.round(milliseconds * 100) / 100;
+
+/** An attempt as the request log keeps it: durations to a hundredth of a millisecond. */
+export function loggedAttempt(attempt: AttemptRecord): LoggedAttempt {
+  return {
+    provider: attempt.provider,
+    model: attempt.model,
+    key: attempt.key,
+    fallback: attempt.fallback,
+    status: attempt.status ?? null,
+    outcome: attempt.outcome,
+    reason: attempt.reason,
+    durationMs: hundredths(attempt.durationMs),
+  };
+}
+
+/** The JSON shape of an attempt in `x-switchyard-debug-attempts` and the admin API's request log. */
+export function attemptJson(attempt: LoggedAttempt) {
+  return { provider: attempt.provider, model: attempt.model, key: attempt.key, fallback: attempt.fallback, status: attempt.status, outcome: attempt.outcome, reason: attempt.reason, duration_ms: attempt.durationMs };
 }
 
 /** Everything one request accumulates on its way through the pipeline. Fixed shape. */
@@ -102,16 +125,7 @@ export class RequestContext {
 
   /** The attempts so far as JSON (the one answering now last, for a stream), for x-switchyard-debug. */
   debugAttempts(): string {
-    const list = this.attempts.map((attempt) => ({
-      provider: attempt.provider,
-      model: attempt.model,
-      key: attempt.key,
-      fallback: attempt.fallback,
-      status: attempt.status ?? null,
-      outcome: attempt.outcome,
-      reason: attempt.reason,
-      duration_ms: Math.round(attempt.durationMs * 100) / 100,
-    }));
+    const list = this.attempts.map((attempt) => attemptJson(loggedAttempt(attempt)));
     if (this.attemptsStarted > this.attempts.length) list.push({ provider: this.provider, model: this.model, key: this.keyId, fallback: this.fallbackIndex, status: 200, outcome: 'ok', reason: 'streaming', duration_ms: 0 });
     return JSON.stringify(list);
   }

@@ -41,6 +41,7 @@ export async function streamChatAttempt(
   writer: ChatStreamWriter,
   commit: CommitResponse,
 ): Promise<AttemptResult<void>> {
+  context.trace?.propagate(call.headers);
   const sent = await sendCall(transport, attempt.target.provider, attempt.key, call, signals);
   if (!sent.ok) return sent;
   const relay = new StreamRelay(context, writer, attempt.target.provider.adapter.chatStream(attempt.adapterTarget), commit, attempt.startedAt);

@@ -59,29 +59,28 @@ export class GatewayMetrics {
     new Gauge({ name: 'switchyard_request_log_queue_rows', help: 'Request-log rows waiting to be written to the store', registers, collect() {
       this.set(gauges.requestLogQueueRows());
     } });
-    // Filled by the gauge below, which the registry collects first because it is registered first.
-    const keyState = new Gauge({ name: 'switchyard_route_state', help: 'State of each provider key: 1 for the state it is in, 0 for the others', labelNames: ['provider', 'key', 'state'], registers: [] });
+    // The two target gauges are filled by the key-state gauge's collect: it is registered before
+    // them, so the registry runs it first, and one walk over the routes serves all three.
     const targetState = new Gauge({ name: 'switchyard_target_state', help: 'State of each routing target (provider and model in a group): 1 for its state, 0 for the others', labelNames: ['group', 'provider', 'model', 'state'], registers: [] });
     const targetWeight = new Gauge({ name: 'switchyard_route_weight', help: 'Weight each target gets now: the adaptive score times its configured weight, or the configured weight', labelNames: ['group', 'provider', 'model'], registers: [] });
-    new Gauge({ name: 'switchyard_route_metrics_scraped', help: 'Routes described by the route state gauges', registers, collect() {
-      keyState.reset();
+    new Gauge({ name: 'switchyard_route_state', help: 'State of each provider key: 1 for the state it is in, 0 for the others', labelNames: ['provider', 'key', 'state'], registers, collect() {
+      this.reset();
       targetState.reset();
       targetWeight.reset();
       const seenKeys = new Set<string>();
-      const { targets } = routesView(gauges.config());
-      for (const target of targets) {
+      for (const target of routesView(gauges.config()).targets) {
         const labels = { group: target.group ?? '', provider: target.provider, model: target.model ?? '' };
         for (const state of ROUTE_STATES) targetState.set({ ...labels, state }, target.state === state ? 1 : 0);
         targetWeight.set(labels, target.adaptive?.effective_weight ?? target.weight);
         for (const key of target.keys) {
           if (seenKeys.has(`${target.provider}/${key.id}`)) continue;
           seenKeys.add(`${target.provider}/${key.id}`);
-          for (const state of ROUTE_STATES) keyState.set({ provider: target.provider, key: key.id, state }, key.state === state ? 1 : 0);
+          for (const state of ROUTE_STATES) this.set({ provider: target.provider, key: key.id, state }, key.state === state ? 1 : 0);
         }
       }
-      this.set(targets.length);
     } });
-    for (const gauge of [keyState, targetState, targetWeight]) this.registry.registerMetric(gauge);
+    this.registry.registerMetric(targetState);
+    this.registry.registerMetric(targetWeight);
   }
 
   get contentType(): string {

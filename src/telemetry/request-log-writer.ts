@@ -1,5 +1,6 @@
 import type { RequestLogConfig } from '../config/schema.js';
 import type { RequestContext } from '../pipeline/request-context.js';
+import { hundredths, loggedAttempt } from '../pipeline/request-context.js';
 import type { RequestLogRecord, Store } from '../store/store.js';
 import type { Logger } from './logger.js';
 import type { GatewayMetrics } from './metrics.js';
@@ -24,20 +25,11 @@ export function requestLogRecord(context: RequestContext, now: number): RequestL
     provider: context.provider === '' ? null : context.provider,
     model: context.model === '' ? null : context.model,
     keyId: context.keyId === '' ? null : context.keyId,
-    attempts: context.attempts.map((attempt) => ({
-      provider: attempt.provider,
-      model: attempt.model,
-      key: attempt.key,
-      fallback: attempt.fallback,
-      status: attempt.status ?? null,
-      outcome: attempt.outcome,
-      reason: attempt.reason,
-      durationMs: Math.round(attempt.durationMs * 100) / 100,
-    })),
+    attempts: context.attempts.map(loggedAttempt),
     status: context.status,
     errorCode: context.errorCode ?? null,
-    latencyMs: Math.round(context.durationMs * 100) / 100,
-    ttftMs: context.ttftMs === undefined ? null : Math.round(context.ttftMs * 100) / 100,
+    latencyMs: hundredths(context.durationMs),
+    ttftMs: context.ttftMs === undefined ? null : hundredths(context.ttftMs),
     inputTokens: usage?.input_tokens ?? 0,
     outputTokens: usage?.output_tokens ?? 0,
     cachedInputTokens: usage?.cached_input_tokens ?? 0,

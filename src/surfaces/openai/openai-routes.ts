@@ -149,13 +149,7 @@ async function streamChat(
     reply.raw.writeHead(200, headers);
     return reply.raw;
   };
-  const operation = (attempt: Attempt) => {
-    const call = chatCall(body, attempt, context);
-    // sendCall does not see the request context; callForJson adds the trace context itself.
-    context.trace?.propagate(call.headers);
-    return streamChatAttempt(gateway.transport, call, attempt, signals, context, writer, commit);
-  };
-  await runAttempts(context, config, chain, signals, operation, overrides, estimate);
+  await runAttempts(context, config, chain, signals, (attempt) => streamChatAttempt(gateway.transport, chatCall(body, attempt, context), attempt, signals, context, writer, commit), overrides, estimate);
   if (signals.clientGone && !reply.sent) {
     context.errorCode = 'client_closed';
     reply.hijack();
